@@ -1,0 +1,39 @@
+# normlab — `make lab` to learn, `make test` to check everything. `make help` lists all targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.normlab-setup
+# pip prints one warning per package for the machine's empty extra indexes; hide only that noise.
+QUIET_PIP := { grep -v "^WARNING: Location 'file:" || true; }
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
+
+.PHONY: help setup lab test lint
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "normlab needs Python 3.11, got " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python requirements-lock.txt pyproject.toml
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-lock.txt 2>&1 | $(QUIET_PIP)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 | $(QUIET_PIP)
+	$(BIN)/python -m pip check
+	@touch $@
+
+setup: $(STAMP) ## create .venv (Python 3.11) with the pinned lock and normlab (editable); idempotent
+
+lab: setup ## open JupyterLab on notebooks/ at 127.0.0.1 (token printed below; Ctrl-C twice to stop)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.ip=127.0.0.1 --no-browser \
+		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+
+lint: setup ## ruff over normlab/, tests/ and the notebooks
+	$(BIN)/ruff check normlab tests notebooks
+
+test: setup lint ## lint, unit tests and nbval over every notebook, in one pytest run
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) tests notebooks

@@ -1,0 +1,184 @@
+"""Torch-like normalization modules on top of normlab.functional; state_dicts load both ways with torch's."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from normlab import errors as E
+from normlab import functional as F
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm", "GroupNorm", "RMSNorm"]
+
+
+class _NormBase(nn.Module):
+    """Per-channel gamma/beta and running statistics, named exactly as torch names them."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, device: torch.device | None = None,
+                 dtype: torch.dtype | None = None) -> None:
+        super().__init__()
+        kw = {"device": device, "dtype": dtype}
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.weight = nn.Parameter(torch.ones(num_features, **kw)) if affine else None
+        self.bias = nn.Parameter(torch.zeros(num_features, **kw)) if affine else None
+        track = track_running_stats
+        self.register_buffer("running_mean", torch.zeros(num_features, **kw) if track else None)
+        self.register_buffer("running_var", torch.ones(num_features, **kw) if track else None)
+        self.register_buffer("num_batches_tracked",
+                             torch.tensor(0, dtype=torch.long, device=device) if track else None)
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batches seen."""
+        if self.track_running_stats:
+            self.running_mean.zero_()
+            self.running_var.fill_(1)
+            self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        """Gamma 1, beta 0 and fresh running statistics."""
+        self.reset_running_stats()
+        if self.affine:
+            nn.init.ones_(self.weight)
+            nn.init.zeros_(self.bias)
+
+    def _check_channels(self, x: torch.Tensor, kind: type[Exception] = RuntimeError) -> None:
+        """Where the layer holds per-channel tensors, x's channel dim must match them (torch's rule)."""
+        if self.affine or self.track_running_stats:
+            E.check_channels(x, self.num_features, "running_mean" if self.track_running_stats else "weight", kind)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class _BatchNorm(_NormBase):
+    """BatchNorm: batch statistics in training (updating running ones), running statistics in eval."""
+
+    _ndims: tuple[int, ...] = ()
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        E.check_layer_ndim(input, self._ndims, type(self).__name__)
+        self._check_channels(input)
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.add_(1)
+            if self.momentum is None:  # cumulative moving average
+                momentum = 1.0 / float(self.num_batches_tracked)
+        use_batch_stats = self.training or self.running_mean is None
+        use_buffers = not self.training or self.track_running_stats
+        return F.batch_norm(input, self.running_mean if use_buffers else None,
+                            self.running_var if use_buffers else None, self.weight, self.bias,
+                            use_batch_stats, momentum, self.eps)
+
+
+class BatchNorm1d(_BatchNorm):
+    """BatchNorm over (N, C) or (N, C, L): one mean and variance per feature C."""
+
+    _ndims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """BatchNorm over (N, C, H, W): one mean and variance per channel C, across N, H and W."""
+
+    _ndims = (4,)
+
+
+class _InstanceNorm(_NormBase):
+    """InstanceNorm: statistics per sample and channel; accepts an unbatched input too."""
+
+    _ndims: tuple[int, ...] = ()
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
+                 track_running_stats: bool = False, device: torch.device | None = None,
+                 dtype: torch.dtype | None = None) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        E.check_layer_ndim(input, self._ndims, type(self).__name__)
+        if input.dim() == self._ndims[0]:  # unbatched, e.g. (C, L)
+            return self.forward(input.unsqueeze(0)).squeeze(0)
+        if self.affine:
+            self._check_channels(input, ValueError)
+        return F.instance_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
+                               self.training or not self.track_running_stats,
+                               0.0 if self.momentum is None else self.momentum, self.eps)
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """InstanceNorm over (N, C, L) or (C, L): statistics per sample and channel over L."""
+
+    _ndims = (2, 3)
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """InstanceNorm over (N, C, H, W) or (C, H, W): statistics per sample and channel over H and W."""
+
+    _ndims = (3, 4)
+
+
+def _as_shape(normalized_shape: int | Sequence[int]) -> tuple[int, ...]:
+    """normalized_shape as a tuple, accepting a single int as torch does."""
+    return (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+
+
+class LayerNorm(nn.Module):
+    """LayerNorm: statistics per sample over the trailing dims given by normalized_shape."""
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True, device: torch.device | None = None, dtype: torch.dtype | None = None) -> None:
+        super().__init__()
+        kw = {"device": device, "dtype": dtype}
+        self.normalized_shape, self.eps = _as_shape(normalized_shape), eps
+        self.elementwise_affine = elementwise_affine
+        self.weight = nn.Parameter(torch.ones(self.normalized_shape, **kw)) if elementwise_affine else None
+        self.bias = nn.Parameter(torch.zeros(self.normalized_shape, **kw)) if elementwise_affine and bias else None
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class RMSNorm(nn.Module):
+    """RMSNorm: divide by the root mean square of the trailing dims (no centering, no bias)."""
+
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float | None = None,
+                 elementwise_affine: bool = True, device: torch.device | None = None,
+                 dtype: torch.dtype | None = None) -> None:
+        super().__init__()
+        self.normalized_shape, self.eps = _as_shape(normalized_shape), eps
+        self.elementwise_affine = elementwise_affine
+        self.weight = (nn.Parameter(torch.ones(self.normalized_shape, device=device, dtype=dtype))
+                       if elementwise_affine else None)
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class GroupNorm(nn.Module):
+    """GroupNorm: channels split into num_groups groups, statistics per sample and group."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 device: torch.device | None = None, dtype: torch.dtype | None = None) -> None:
+        super().__init__()
+        if num_channels % num_groups != 0:
+            raise ValueError(f"num_channels must be divisible by num_groups\n  hint: {num_channels} channels "
+                             f"cannot be split into {num_groups} equal groups; pick a divisor of {num_channels}.")
+        kw = {"device": device, "dtype": dtype}
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        self.weight = nn.Parameter(torch.ones(num_channels, **kw)) if affine else None
+        self.bias = nn.Parameter(torch.zeros(num_channels, **kw)) if affine else None
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
