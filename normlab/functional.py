@@ -34,6 +34,9 @@ def _moments(x: torch.Tensor, dims: tuple[int, ...], center: bool = True) -> tup
     """Mean and biased variance over dims (kept as size-1 dims); without centering, 0 and the mean square."""
     if not center:
         return torch.zeros((), dtype=x.dtype), (x * x).mean(dim=dims, keepdim=True)
+    if x.numel() == 0:  # nothing to average; the output is empty anyway (and torch does not warn)
+        empty = x.sum(dim=dims, keepdim=True)
+        return empty, empty
     var, mean = torch.var_mean(x, dim=dims, correction=0, keepdim=True)
     return mean, var
 
@@ -189,6 +192,8 @@ def group_norm(input: torch.Tensor, num_groups: int, weight: torch.Tensor | None
         raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got input "
                            f"of shape {list(x.shape)} and num_groups={num_groups}\n  hint: C = x.shape[1] = {c} "
                            f"channels are split into num_groups equal groups; pick a divisor of {c}.")
+    if (n * c // num_groups) * math.prod(x.shape[2:]) == 1:  # torch's own (odd) one-value check
+        E.check_values_per_stat(x, 1, "channel")
     E.check_param(weight, c, "weight", x)
     E.check_param(bias, c, "bias", x)
     grouped = x.reshape(n, num_groups, (c // num_groups) * math.prod(x.shape[2:]))

@@ -1,0 +1,198 @@
+"""normlab.functional against torch.nn.functional: outputs, dtypes, running stats and gradients."""
+
+import pytest
+import torch
+import torch.nn.functional as TF
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import normlab.functional as F
+
+TOL = {torch.float32: {"atol": 1e-5, "rtol": 1e-4}, torch.float64: {"atol": 1e-10, "rtol": 1e-9}}
+DTYPES = st.sampled_from([torch.float32, torch.float64])
+MOMENTA = st.sampled_from([0.0, 0.1, 0.5, 1.0, 0.01])
+EPS = st.sampled_from([1e-5, 1e-3, 0.5, 1e-12])
+FAST = settings(max_examples=40, deadline=None)
+
+
+def same(a: torch.Tensor, b: torch.Tensor, slack: float = 0.0) -> None:
+    """Equal dtype and shape, and values within the dtype's tight tolerance (plus torch's own rounding slack)."""
+    assert a.dtype == b.dtype and a.shape == b.shape
+    tol = TOL[b.dtype]
+    torch.testing.assert_close(a, b, atol=tol["atol"] + 2 * slack, rtol=tol["rtol"], equal_nan=True)
+
+
+def _double(t):
+    return t.double() if isinstance(t, torch.Tensor) and t.is_floating_point() else t
+
+
+def agree(ours, theirs, *inputs) -> None:
+    """ours(*inputs) equals theirs(*inputs); in float32 the slack is torch's own error against float64 torch."""
+    b = theirs(*inputs)
+    slack = 0.0
+    if b.dtype == torch.float32 and b.numel():
+        slack = (b.double() - theirs(*map(_double, inputs))).abs().max().item()
+    same(ours(*inputs), b, slack)
+
+
+def agree_grads(ours, theirs, *inputs) -> None:
+    """Gradients equal torch's, within torch's own float32 error against float64 torch where that is larger."""
+    ref = grads(theirs, *map(_double, inputs))
+    for a, t, r in zip(grads(ours, *inputs), grads(theirs, *inputs), ref, strict=True):
+        slack = (t.double() - r).abs().max().item() if t.dtype == torch.float32 and t.numel() else 0.0
+        scale = max(1.0, r.abs().max().item()) if r.numel() else 1.0
+        same(a, t, slack + TOL[t.dtype]["atol"] * scale)
+
+
+@st.composite
+def tensors(draw, min_ndim: int = 2, max_ndim: int = 4, min_side: int = 1) -> torch.Tensor:
+    """A seeded random tensor of a random small shape and float dtype, scaled and shifted."""
+    ndim = draw(st.integers(min_ndim, max_ndim))
+    shape = draw(st.lists(st.integers(min_side, 5), min_size=ndim, max_size=ndim))
+    gen = torch.Generator().manual_seed(draw(st.integers(0, 2**16)))
+    # shift is a few standard deviations: a mean 1e4 stds from 0 is ill-conditioned in float32 for any kernel
+    scale, shift = draw(st.sampled_from([1.0, 1e-2, 30.0])), draw(st.sampled_from([0.0, 3.0, -10.0]))
+    return (torch.randn(shape, generator=gen) * scale + shift * scale).to(draw(DTYPES))
+
+
+def grads(fn, *inputs: torch.Tensor) -> list[torch.Tensor]:
+    """Gradients of sum(fn(...) * fixed random weights) w.r.t. every input."""
+    inputs = [t.detach().clone().requires_grad_(True) for t in inputs]
+    out = fn(*inputs)
+    w = torch.randn(out.shape, generator=torch.Generator().manual_seed(1), dtype=out.dtype)
+    return list(torch.autograd.grad((out * w).sum(), inputs))
+
+
+def affine(x: torch.Tensor, shape, on: bool) -> tuple:
+    """Random gamma and beta of `shape` (or None, None)."""
+    if not on:
+        return None, None
+    g = torch.Generator().manual_seed(7)
+    return torch.rand(shape, generator=g, dtype=x.dtype) + 0.5, torch.randn(shape, generator=g, dtype=x.dtype)
+
+
+@FAST
+@given(x=tensors(), training=st.booleans(), use_affine=st.booleans(), momentum=MOMENTA, eps=EPS)
+def test_batch_norm_matches_torch(x, training, use_affine, momentum, eps):
+    c = x.shape[1]
+    if training and x.numel() // c == 1:
+        return  # torch refuses one value per channel; covered by test_errors
+    w, b = affine(x, c, use_affine)
+    stats = [torch.randn(c, dtype=x.dtype), torch.rand(c, dtype=x.dtype) + 0.5]  # running mean, running var
+    ours, theirs = [s.clone() for s in stats], [s.clone() for s in stats]
+    agree(lambda x, w, b, rm, rv: F.batch_norm(x, rm.clone(), rv.clone(), w, b, training, momentum, eps),
+          lambda x, w, b, rm, rv: TF.batch_norm(x, rm.clone(), rv.clone(), w, b, training, momentum, eps),
+          x, w, b, *stats)
+    F.batch_norm(x, *ours, w, b, training, momentum, eps)
+    TF.batch_norm(x, *theirs, w, b, training, momentum, eps)
+    same(ours[0], theirs[0])
+    same(ours[1], theirs[1])
+    if use_affine and x.numel() // c > 1:
+        agree_grads(lambda x, w, b: F.batch_norm(x, None, None, w, b, True, momentum, eps),
+                    lambda x, w, b: TF.batch_norm(x, None, None, w, b, True, momentum, eps), x, w, b)
+
+
+@FAST
+@given(x=tensors(min_ndim=1, max_ndim=4), k=st.integers(1, 3), use_affine=st.booleans(), eps=EPS)
+def test_layer_norm_and_rms_norm_match_torch(x, k, use_affine, eps):
+    shape = list(x.shape[-min(k, x.dim()):])
+    w, b = affine(x, shape, use_affine)
+    agree(lambda x, w, b: F.layer_norm(x, shape, w, b, eps),
+          lambda x, w, b: TF.layer_norm(x, shape, w, b, eps), x, w, b)
+    agree(lambda x, w: F.rms_norm(x, shape, w, eps), lambda x, w: TF.rms_norm(x, shape, w, eps), x, w)
+    same(F.rms_norm(x, shape, w), TF.rms_norm(x, shape, w))  # eps=None: the dtype's machine epsilon
+    args = (w, b) if use_affine else ()
+    agree_grads(lambda x, *p: F.layer_norm(x, shape, *p, eps=eps),
+                lambda x, *p: TF.layer_norm(x, shape, *p, eps=eps), x, *args)
+
+
+@FAST
+@given(x=tensors(), groups=st.sampled_from([1, 2, 3]), use_affine=st.booleans(), eps=EPS)
+def test_group_norm_matches_torch(x, groups, use_affine, eps):
+    x = torch.cat([x] * groups, dim=1)  # make C divisible by the group count
+    if x.numel() // x.shape[0] // groups == 1:
+        return  # one value per group: see test_single_value_groups_are_exactly_zero
+    w, b = affine(x, x.shape[1], use_affine)
+    agree(lambda x, w, b: F.group_norm(x, groups, w, b, eps), lambda x, w, b: TF.group_norm(x, groups, w, b, eps),
+          x, w, b)
+    agree_grads(lambda x: F.group_norm(x, groups, eps=eps), lambda x: TF.group_norm(x, groups, eps=eps), x)
+
+
+@FAST
+@given(x=tensors(min_ndim=3, min_side=2), use_input_stats=st.booleans(), use_affine=st.booleans(),
+       momentum=MOMENTA, eps=EPS)
+def test_instance_norm_matches_torch(x, use_input_stats, use_affine, momentum, eps):
+    c = x.shape[1]
+    w, b = affine(x, c, use_affine)
+    stats = [torch.zeros(c, dtype=x.dtype) + 0.3, torch.ones(c, dtype=x.dtype) * 2]
+    ours, theirs = [s.clone() for s in stats], [s.clone() for s in stats]
+    agree(lambda x, w, b, rm, rv: F.instance_norm(x, rm.clone(), rv.clone(), w, b, use_input_stats, momentum, eps),
+          lambda x, w, b, rm, rv: TF.instance_norm(x, rm.clone(), rv.clone(), w, b, use_input_stats, momentum, eps),
+          x, w, b, *stats)
+    F.instance_norm(x, *ours, w, b, use_input_stats, momentum, eps)
+    TF.instance_norm(x, *theirs, w, b, use_input_stats, momentum, eps)
+    same(ours[0], theirs[0])
+    same(ours[1], theirs[1])
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (0, 3, 4), (5, 3, 0), (0, 4, 2, 2)])
+def test_empty_inputs_match_torch_and_leave_running_stats(shape):
+    x = torch.randn(shape)
+    ours = [torch.ones(shape[1]), torch.full((shape[1],), 2.0)]
+    theirs = [t.clone() for t in ours]
+    same(F.batch_norm(x, *ours, training=True), TF.batch_norm(x, *theirs, training=True))
+    same(ours[0], theirs[0])
+    same(ours[1], theirs[1])
+    same(F.layer_norm(x, shape[-1:]), TF.layer_norm(x, shape[-1:]))
+    if len(shape) > 2 or shape[0] == 0:
+        same(F.group_norm(x, 1), TF.group_norm(x, 1))
+
+
+def test_running_var_is_unbiased_while_output_uses_biased():
+    x = torch.arange(12.0).reshape(3, 4)  # seed 002: every column has biased var 32/3, unbiased 16
+    rm, rv = torch.zeros(4), torch.ones(4)
+    y = F.batch_norm(x, rm, rv, training=True, momentum=1.0)
+    same(rm, x.mean(0))
+    same(rv, torch.full((4,), 16.0))
+    same(y, (x - x.mean(0)) / torch.sqrt(x.var(0, unbiased=False) + 1e-5))
+
+
+def test_eval_uses_running_stats_and_zero_eps_is_allowed_in_eval():
+    x = torch.randn(4, 3)
+    rm, rv = torch.randn(3), torch.rand(3) + 0.1
+    same(F.batch_norm(x, rm, rv, training=False, eps=0.0), TF.batch_norm(x, rm, rv, training=False, eps=0.0))
+
+
+def test_training_without_running_stats_and_low_precision_dtypes():
+    x = torch.randn(6, 3, 4)
+    same(F.batch_norm(x, None, None, training=True), TF.batch_norm(x, None, None, training=True))
+    for dtype in (torch.float16, torch.bfloat16):
+        a = F.batch_norm(x.to(dtype), None, None, training=True)
+        b = TF.batch_norm(x.to(dtype), None, None, training=True)
+        assert a.dtype == b.dtype == dtype
+        torch.testing.assert_close(a.float(), b.float(), atol=1e-2, rtol=1e-2)
+
+
+@pytest.mark.parametrize("dims", [(0,), (1,), (0, 2), (2, 0), (-1,), (0, 1, 2)])
+def test_normalize_is_the_one_idea(dims):
+    x = torch.randn(4, 3, 5, dtype=torch.float64)
+    mean = x.mean(dim=dims, keepdim=True)
+    var = ((x - mean) ** 2).mean(dim=dims, keepdim=True)
+    same(F.normalize(x, dims, eps=1e-5), (x - mean) / torch.sqrt(var + 1e-5))
+    rms = torch.sqrt((x * x).mean(dim=dims, keepdim=True) + 1e-5)
+    same(F.normalize(x, dims, eps=1e-5, center=False), x / rms)
+
+
+@pytest.mark.parametrize("dims, words", [((), "at least one reduction dim"), ((3,), "out of range"),
+                                         ((0, -3), "names a dim twice")])
+def test_normalize_rejects_bad_dims_with_a_reason(dims, words):
+    with pytest.raises(ValueError, match=words):
+        F.normalize(torch.randn(2, 3, 4), dims)
+
+
+def test_single_value_groups_are_exactly_zero():
+    """One value per group: x - mean is exactly 0; torch's kernel leaves rounding noise, amplified by 1/sqrt(eps)."""
+    x = torch.tensor([[1.5410, -0.2934, 7.0], [-0.2934, 2.0, 3.0]])
+    ours, theirs = F.group_norm(x, 3), TF.group_norm(x, 3)
+    assert torch.equal(ours, torch.zeros_like(x))
+    torch.testing.assert_close(theirs, ours, atol=1e-4, rtol=0)
