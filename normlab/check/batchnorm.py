@@ -1,0 +1,87 @@
+"""Exercises of notebooks 01-03 (BatchNorm1d on (N, C) and (N, C, L), BatchNorm2d), each checked by name.
+
+Call an exercise with your answer: `check.batchnorm1d_2d(y)` shows ✓ or the mistake it recognises. Its data
+are attributes: `check.batchnorm1d_2d.x`. Print the exercise to read its question.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from normlab.check.core import Exercise, Outcome, mean_outcomes, normalization_outcomes, running_outcomes
+
+__all__ = ["batchnorm1d_2d", "batchnorm1d_running_var", "batchnorm1d_3d", "batchnorm1d_3d_mean", "batchnorm2d",
+           "batchnorm2d_running_mean", "batchnorm2d_weight_shape"]
+
+
+def _data(shape: tuple[int, ...], seed: int, quiet_channel: int = 2) -> torch.Tensor:
+    """Seeded float data whose `quiet_channel` barely varies, so that leaving out eps visibly changes it."""
+    x = torch.randn(shape, generator=torch.Generator().manual_seed(seed)) * 2 + 1
+    x[:, quiet_channel] = 1e-3 * x[:, quiet_channel]
+    return x
+
+
+def _normalized(x: torch.Tensor, dims: tuple[int, ...], layer: str) -> tuple[list[Outcome], dict[str, str]]:
+    """Outcomes of normalizing x over dims with eps = 1e-5, right and wrong."""
+    return normalization_outcomes(x, dims, 1e-5, layer)
+
+
+batchnorm1d_2d = Exercise(
+    "batchnorm1d_2d",
+    "x has shape (N, C) = (6, 3); feature 2 barely varies. Compute by hand what nn.BatchNorm1d(3) returns in "
+    "training (gamma = 1, beta = 0, eps = 1e-5).",
+    {"x": _data((6, 3), seed=1)},
+    lambda x: _normalized(x, (0,), "BatchNorm1d"))
+
+batchnorm1d_running_var = Exercise(
+    "batchnorm1d_running_var",
+    "x (shape (6, 3)) goes once through a fresh nn.BatchNorm1d(3) (momentum = 0.1) in training. Compute its "
+    "running_var by hand.",
+    {"x": _data((6, 3), seed=1)},
+    lambda x: running_outcomes(torch.ones(3), x.double().var(0, correction=0), 0.1, n=x.shape[0]))
+
+batchnorm1d_3d = Exercise(
+    "batchnorm1d_3d",
+    "x has shape (N, C, L) = (2, 3, 4); channel 2 barely varies. Compute by hand what nn.BatchNorm1d(3) returns "
+    "in training (gamma = 1, beta = 0, eps = 1e-5).",
+    {"x": _data((2, 3, 4), seed=2)},
+    lambda x: _normalized(x, (0, 2), "BatchNorm1d"))
+
+batchnorm1d_3d_mean = Exercise(
+    "batchnorm1d_3d_mean",
+    "x has shape (N, C, L) = (2, 3, 4). nn.BatchNorm1d(3, momentum=1.0) sees x once in training: its "
+    "running_mean becomes the batch mean. Compute it by hand (shape (3,)).",
+    {"x": _data((2, 3, 4), seed=2)},
+    lambda x: mean_outcomes(x, (0, 2), "BatchNorm1d"))
+
+batchnorm2d = Exercise(
+    "batchnorm2d",
+    "x has shape (N, C, H, W) = (2, 3, 2, 3); channel 2 barely varies. Compute by hand what nn.BatchNorm2d(3) "
+    "returns in training (gamma = 1, beta = 0, eps = 1e-5).",
+    {"x": _data((2, 3, 2, 3), seed=3)},
+    lambda x: _normalized(x, (0, 2, 3), "BatchNorm2d"))
+
+batchnorm2d_running_mean = Exercise(
+    "batchnorm2d_running_mean",
+    "A BatchNorm2d(3) with momentum = 0.1 holds running_mean = running_mean0. It sees x (shape (2, 3, 2, 3)) once "
+    "in training. Compute the new running_mean by hand (shape (3,)).",
+    {"x": _data((2, 3, 2, 3), seed=3), "running_mean0": torch.tensor([1.0, -2.0, 4.0])},
+    lambda x, running_mean0: running_outcomes(running_mean0, x.double().mean((0, 2, 3)), 0.1))
+
+_SHAPE_MISTAKES = {
+    "d2l_shape": "(1, C, 1, 1) is how d2l's from-scratch BatchNorm stores gamma so that it broadcasts; "
+                 "torch stores one value per channel, shape (C,), and views it as (1, C, 1, 1) when it computes",
+    "layernorm_shape": "(C, H, W) is LayerNorm([C, H, W])'s elementwise affine shape; BatchNorm2d has one "
+                       "gamma per channel: shape (C,)",
+    "batch_shape": "gamma is per channel, not per sample: it has C entries, not N",
+    "spatial_shape": "gamma is per channel, not per pixel: it has C entries",
+}
+
+batchnorm2d_weight_shape = Exercise(
+    "batchnorm2d_weight_shape",
+    "x has shape (N, C, H, W) = (8, 16, 5, 5) and goes through nn.BatchNorm2d(16). What is the shape of the "
+    "layer's weight (gamma)? Answer with a tuple.",
+    {"shape": (8, 16, 5, 5)},
+    lambda shape: ([Outcome((shape[1],)), Outcome((1, shape[1], 1, 1), ("d2l_shape",)),
+                    Outcome(tuple(shape[1:]), ("layernorm_shape",)), Outcome((shape[0],), ("batch_shape",)),
+                    Outcome(tuple(shape[2:]), ("spatial_shape",))], _SHAPE_MISTAKES))

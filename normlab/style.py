@@ -1,0 +1,64 @@
+"""One figure style for every normlab figure: projector-sized fonts and the colour-blind-safe Okabe-Ito palette.
+
+`use()` applies it to matplotlib's rcParams; `palette(n)` gives n group colours; `SCALE` enlarges every size
+(fonts, cell numbers, figure sizes) so a `projector()` mode only has to raise it and call `use()` again.
+"""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+from matplotlib.colors import to_rgb
+
+__all__ = ["OKABE_ITO", "SCALE", "use", "palette", "fontsize", "tint"]
+
+# Okabe & Ito (2008), black left out: it is reserved for the numbers drawn on top of the colours.
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
+# Paul Tol's light scheme continues the palette when a figure has more groups than Okabe-Ito has colours.
+_TOL_LIGHT = ("#77AADD", "#EE8866", "#EEDD88", "#FFAABB", "#99DDFF", "#44BB99", "#BBCC33", "#AAAA00")
+
+SCALE: float = 1.0
+_BASE = 12.0
+
+
+def fontsize(points: float = _BASE) -> float:
+    """A font size in points, multiplied by the current SCALE."""
+    return points * SCALE
+
+
+def palette(n: int) -> list[str]:
+    """n hex colours: Okabe-Ito first, then Tol's light scheme, cycling if a figure needs more."""
+    if n < 0:
+        raise ValueError(f"palette(n) needs n >= 0 colours, got {n}.")
+    colours = OKABE_ITO + _TOL_LIGHT
+    return [colours[i % len(colours)] for i in range(n)]
+
+
+def tint(colour: str, amount: float = 0.45) -> tuple[float, float, float]:
+    """The colour mixed with `amount` of white, so black numbers stay readable on top of it."""
+    return tuple(c + (1 - c) * amount for c in to_rgb(colour))
+
+
+def use(scale: float | None = None) -> None:
+    """Apply the normlab style to matplotlib's rcParams (optionally setting SCALE first)."""
+    global SCALE
+    if scale is not None:
+        if scale <= 0:
+            raise ValueError(f"scale must be positive (1.0 = normal, 1.5 = projector), got {scale}.")
+        SCALE = float(scale)
+    mpl.rcParams.update({
+        "font.size": fontsize(),
+        "axes.titlesize": fontsize(13),
+        "axes.labelsize": fontsize(),
+        "xtick.labelsize": fontsize(10),
+        "ytick.labelsize": fontsize(10),
+        "legend.fontsize": fontsize(10),
+        "figure.titlesize": fontsize(14),
+        "axes.prop_cycle": mpl.cycler(color=list(OKABE_ITO)),
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "lines.linewidth": 2.0 * SCALE,
+        "figure.dpi": 80,
+        "savefig.dpi": 80,
+        "figure.facecolor": "white",
+        "image.cmap": "cividis",
+    })
