@@ -37,3 +37,7 @@ lint: setup ## ruff over normlab/, tests/ and the notebooks
 
 test: setup lint ## lint, unit tests and nbval over every notebook, in one pytest run
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) tests notebooks
+
+.PHONY: bench
+bench: setup ## time normlab vs torch kernels, widget redraws, the nbval suite, import; writes build/bench.json
+	$(BIN)/python -m benchmarks.bench

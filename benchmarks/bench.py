@@ -1,0 +1,81 @@
+"""`make bench`: run every benchmark, print a table and write build/bench.json (+ details beside it)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+from pathlib import Path
+
+import torch
+
+from benchmarks.imports import import_seconds
+from benchmarks.kernels import run_ratios
+from benchmarks.suite import run_suite
+from benchmarks.widgets import run_widgets
+
+__all__ = ["TARGETS", "main", "table"]
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = {"fwd": 2.0, "fwd_bwd": 3.0, "widget_median": 50.0, "widget_p95": 100.0, "suite_s": 90.0}
+
+
+def _met(value: float | None, limit: float) -> str:
+    return "-" if value is None else ("yes" if value <= limit else "NO")
+
+
+def table(result: dict, details: dict) -> str:
+    """The report as markdown tables, each value beside its target."""
+    rows = ["| kernel (float32, training) | normlab ms | torch ms | ratio | target | met |",
+            "|---|---|---|---|---|---|"]
+    for name, d in details["kernels"].items():
+        limit = TARGETS["fwd_bwd" if name.endswith("_fwd_bwd") else "fwd"]
+        rows.append(f"| {name} | {d['normlab_ms']:.2f} | {d['torch_ms']:.2f} | {d['ratio']:.2f} | <= {limit} "
+                    f"| {_met(d['ratio'], limit)} |")
+    rows += ["", "| widget (value change -> redraw) | median ms | p95 ms | changes | errors | met |",
+             "|---|---|---|---|---|---|"]
+    for name, d in details["widgets"].items():
+        if "failed" in d:
+            rows.append(f"| {name} | - | - | - | {d['failed']} | NO |")
+            continue
+        met = "yes" if d["median"] <= TARGETS["widget_median"] and d["p95"] <= TARGETS["widget_p95"] else "NO"
+        rows.append(f"| {name} | {d['median']:.1f} | {d['p95']:.1f} | {d['renders']}/{d['changes']} "
+                    f"| {d['errors']} | {met} |")
+    suite = result["suite_s"]
+    rows += ["", "| run | seconds | target | met |", "|---|---|---|---|",
+             f"| nbval suite ({details['suite']}) | {'-' if suite is None else f'{suite:.1f}'} "
+             f"| <= {TARGETS['suite_s']:.0f} | {_met(suite, TARGETS['suite_s'])} |"]
+    rows += [f"| {nb} | {s:.1f} | | |" for nb, s in result["notebooks_s"].items()]
+    rows += [f"| import {stage} (after the stages above) | {s:.3f} | | |" for stage, s in details["imports"].items()]
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmarks and write build/bench.json with exactly the keys the issue names."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=15, help="interleaved repeats per kernel case")
+    parser.add_argument("--changes", type=int, default=40, help="timed control changes per widget (>= 30)")
+    parser.add_argument("--skip-suite", action="store_true", help="skip the nbval run (suite_s becomes null)")
+    args = parser.parse_args(argv)
+    build = ROOT / "build"
+    build.mkdir(exist_ok=True)
+    kernels = run_ratios(args.repeats)
+    widget_ms, widgets = run_widgets(args.changes)
+    suite_s, notebooks_s, summary = (None, {}, "skipped") if args.skip_suite else run_suite(ROOT, build)
+    imports = import_seconds()
+    result = {"ratios": {k: d["ratio"] for k, d in kernels.items()}, "widget_ms": widget_ms,
+              "suite_s": suite_s, "notebooks_s": notebooks_s, "import_s": imports["normlab"]}
+    details = {"kernels": kernels, "widgets": widgets, "suite": summary, "imports": imports,
+               "machine": {"torch": torch.__version__, "threads": torch.get_num_threads(), "cpus": os.cpu_count(),
+                           "python": platform.python_version(), "loadavg_at_end": os.getloadavg()}}
+    (build / "bench.json").write_text(json.dumps(result, indent=1) + "\n")
+    (build / "bench-details.json").write_text(json.dumps(details, indent=1) + "\n")
+    m = details["machine"]
+    print(f"torch {m['torch']}, {m['threads']} threads, {m['cpus']} CPUs, load average {m['loadavg_at_end'][0]:.1f}")
+    print(table(result, details))
+    print(f"\nwrote {build / 'bench.json'} and {build / 'bench-details.json'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""Small timing helpers shared by the benchmarks: a wall-clock stopwatch, median and 95th percentile."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+__all__ = ["seconds", "median", "p95"]
+
+
+def seconds(fn: Callable[[], object]) -> float:
+    """Wall seconds one call of fn takes."""
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def median(xs: list[float]) -> float:
+    """The middle value (mean of the two middle ones for an even count)."""
+    return statistics.median(xs)
+
+
+def p95(xs: list[float]) -> float:
+    """95th percentile by linear interpolation between the closest ranks (numpy's default)."""
+    s = sorted(xs)
+    pos = 0.95 * (len(s) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
