@@ -2,5 +2,7 @@
 
 from normlab.widgets.base import NormlabWidget, figure_png
 from normlab.widgets.explorer import AxisExplorer
+from normlab.widgets.layouts import LayoutWidget
+from normlab.widgets.running import RunningStatsWidget
 
-__all__ = ["NormlabWidget", "figure_png", "AxisExplorer"]
+__all__ = ["NormlabWidget", "figure_png", "AxisExplorer", "RunningStatsWidget", "LayoutWidget"]

@@ -1,0 +1,103 @@
+"""Running-statistics widget: step through batches and watch BatchNorm's running mean and variance converge."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import ipywidgets as W
+from matplotlib.figure import Figure
+
+from normlab import style
+from normlab.running import RunningTrace, convert_momentum, simulate_running_stats
+from normlab.widgets.base import NormlabWidget
+
+__all__ = ["plot_running", "running_text", "RunningStatsWidget"]
+
+STEPS = 60
+
+
+def _title(trace: RunningTrace) -> str:
+    """What each batch statistic reduces over, and the update rule with this momentum."""
+    m = trace.momentum
+    rule = ("cumulative average (momentum=None)" if m is None else
+            f"running = {1 - m:.2f}·running + {m:.2f}·batch (torch momentum {m:.2f} = d2l/Keras "
+            f"{convert_momentum(m, 'torch', 'd2l'):.2f})")
+    return f"each batch statistic reduces over the batch: N = {trace.batches.shape[1]} values\n{rule}"
+
+
+class _RunningPlot:
+    """Two panels (mean, variance) whose artists are updated in place on every redraw."""
+
+    def __init__(self, steps: int) -> None:
+        self.fig = Figure(figsize=(9, 3.8), layout="constrained")
+        colours = style.palette(3)
+        self.lines = {}
+        for k, key in enumerate(("mean", "var")):
+            ax = self.fig.add_subplot(1, 2, k + 1)
+            running, = ax.plot([], [], color=colours[0], label=f"running_{key}")
+            batch, = ax.plot([], [], "o", color=colours[1], markersize=3, alpha=0.6, label=f"batch {key}")
+            true, = ax.plot([0, steps], [0, 0], "--", color=colours[2], label=f"true {key}")
+            ax.set_xlim(0, steps)
+            ax.set_xlabel("batches seen")
+            ax.set_title(f"running_{key}")
+            ax.legend(loc="upper right", fontsize=style.fontsize(9))
+            self.lines[key] = (running, batch, true)
+        self.title = self.fig.suptitle("", fontsize=style.fontsize(11))
+
+    def update(self, trace: RunningTrace, step: int) -> Figure:
+        """Show the first `step` batches of trace."""
+        xs = list(range(step + 1))
+        for key, running, batch, true in (("mean", trace.running_mean, trace.batch_mean, trace.true_mean),
+                                          ("var", trace.running_var, trace.batch_var, trace.true_var)):
+            line, dots, truth = self.lines[key]
+            line.set_data(xs, running[: step + 1].tolist())
+            dots.set_data(xs[1:], batch[:step].tolist())
+            truth.set_ydata([true, true])
+            values = [*running.tolist(), *batch.tolist(), true]
+            line.axes.set_ylim(min(values) - 0.3, max(values) + 0.3)
+        self.title.set_text(_title(trace))
+        return self.fig
+
+
+def plot_running(trace: RunningTrace, step: int | None = None) -> Figure:
+    """Running mean and variance over the first `step` batches against the true population values."""
+    steps = len(trace.batch_mean)
+    return _RunningPlot(steps).update(trace, steps if step is None else max(0, min(step, steps)))
+
+
+def running_text(trace: RunningTrace, step: int) -> str:
+    """The update at `step` written out with its numbers (rounded to 4 decimals)."""
+    step = max(1, min(step, len(trace.batch_mean)))
+    m = 1.0 / step if trace.momentum is None else trace.momentum
+    old, new, got = (trace.running_mean[step - 1].item(), trace.batch_mean[step - 1].item(),
+                     trace.running_mean[step].item())
+    return (f"<p>batch {step}: running_mean = (1 - {m:.4f}) × {old:.4f} + {m:.4f} × {new:.4f} = <b>{got:.4f}</b>"
+            f" (true mean {trace.true_mean:.4f}); running_var = <b>{trace.running_var[step].item():.4f}</b> "
+            f"(true variance {trace.true_var:.4f}, batch variance unbiased)</p>")
+
+
+@lru_cache(maxsize=64)
+def _trace(momentum: float, batch_size: int, seed: int) -> RunningTrace:
+    """One simulation per (momentum, batch size, seed): moving the step slider only redraws."""
+    return simulate_running_stats(STEPS, momentum, batch_size, seed=seed)
+
+
+class RunningStatsWidget(NormlabWidget):
+    """Momentum, batch size and step sliders over simulate_running_stats, drawn by plot_running."""
+
+    name = "running"
+
+    def __init__(self, momentum: float = 0.1, batch_size: int = 8, step: int = 10, seed: int = 0) -> None:
+        self.seed, self._plot = seed, _RunningPlot(STEPS)
+        slider = {"continuous_update": False, "style": {"description_width": "initial"}}
+        super().__init__({
+            "momentum": W.FloatSlider(value=momentum, min=0.01, max=1.0, step=0.01, description="momentum",
+                                      **slider),
+            "batch_size": W.IntSlider(value=batch_size, min=2, max=64, description="batch size", **slider),
+            "step": W.IntSlider(value=step, min=1, max=STEPS, description="batches seen", **slider),
+        })
+
+    def compute(self) -> tuple[str, Figure]:
+        c = self.controls
+        trace = _trace(round(c["momentum"].value, 4), c["batch_size"].value, self.seed)
+        return running_text(trace, c["step"].value), self._plot.update(trace, c["step"].value)

@@ -1,0 +1,60 @@
+"""RunningStatsWidget driven like a learner: move sliders, check the redrawn state against torch."""
+
+import pytest
+import torch
+from torch import nn
+
+from normlab.running import simulate_running_stats
+from normlab.widgets.running import STEPS, RunningStatsWidget, plot_running, running_text
+
+
+def _torch_running_mean(batches: torch.Tensor, momentum: float, step: int) -> float:
+    bn = nn.BatchNorm1d(1, momentum=momentum)
+    for batch in batches[:step]:
+        bn(batch)
+    return bn.running_mean.item()
+
+
+def test_widget_shows_the_update_at_the_chosen_step() -> None:
+    w = RunningStatsWidget(momentum=0.1, batch_size=8, step=10)
+    trace = simulate_running_stats(STEPS, 0.1, 8, seed=0)
+    assert f"<b>{_torch_running_mean(trace.batches, 0.1, 10):.4f}</b>" in w.text.value
+    w.controls["step"].value = 25
+    assert "batch 25:" in w.text.value
+    assert f"<b>{_torch_running_mean(trace.batches, 0.1, 25):.4f}</b>" in w.text.value
+    assert bytes(w.image.value).startswith(b"\x89PNG")
+
+
+def test_momentum_slider_changes_the_rule_and_the_numbers() -> None:
+    w = RunningStatsWidget(step=5)
+    w.controls["momentum"].value = 0.5
+    trace = simulate_running_stats(STEPS, 0.5, 8, seed=0)
+    assert "(1 - 0.5000)" in w.text.value
+    assert f"<b>{_torch_running_mean(trace.batches, 0.5, 5):.4f}</b>" in w.text.value
+    line = w._plot.lines["mean"][0]
+    assert line.get_ydata()[-1] == pytest.approx(trace.running_mean[5].item())
+    assert "d2l/Keras 0.50" in w._plot.title.get_text()
+
+
+def test_batch_size_slider_redraws_with_new_batches() -> None:
+    w = RunningStatsWidget(step=3)
+    before = w.text.value
+    w.controls["batch_size"].value = 32
+    assert w.text.value != before
+    assert "N = 32 values" in w._plot.title.get_text()
+
+
+def test_plot_running_static_figure_has_the_trajectory() -> None:
+    trace = simulate_running_stats(20, 0.2, 4, seed=1)
+    fig = plot_running(trace, step=7)
+    mean_ax, var_ax = fig.axes
+    assert list(mean_ax.lines[0].get_ydata()) == pytest.approx(trace.running_mean[:8].tolist())
+    assert list(var_ax.lines[0].get_ydata()) == pytest.approx(trace.running_var[:8].tolist())
+    assert list(mean_ax.lines[2].get_ydata()) == [trace.true_mean, trace.true_mean]
+    assert "momentum 0.20 = d2l/Keras 0.80" in fig._suptitle.get_text()
+
+
+def test_running_text_for_cumulative_average() -> None:
+    trace = simulate_running_stats(5, None, 4, seed=2)
+    assert "(1 - 0.3333)" in running_text(trace, 3)
+    assert f"<b>{trace.batch_mean[:3].mean().item():.4f}</b>" in running_text(trace, 3)
