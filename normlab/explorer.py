@@ -221,3 +221,10 @@ def explore(layout_name: str, dims: Iterable[int], x: torch.Tensor | None = None
     msg = (f"{_groups_of(len(mean), x.numel())}; " +
            (" = ".join(m.code for m in matches) if matches else NO_MODULE + " (normlab.normalize still does)."))
     return Exploration(lay, dims, x, groups, mean, var, out, matches, max_diff, msg)
+
+
+# Token (B, T, E) and channels-last (N, H, W, C) layouts: their torch matches need a permute (normlab.layouts).
+from normlab.layouts import explorer_layouts  # noqa: E402
+
+for _lay in explorer_layouts():
+    register_layout(_lay)

@@ -14,13 +14,15 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import torch
 from matplotlib.axes import Axes
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from normlab import errors, style
 from normlab.explorer import Layout, dims_label, group_ids
 from normlab.functional import normalize
 
-__all__ = ["dims_title", "draw_tensor", "show_groups", "before_after", "side_by_side"]
+__all__ = ["dims_title", "GroupGrid", "show_groups", "before_after", "side_by_side", "groups_html"]
 
 _CELL = 0.48  # inches per cell at SCALE 1
 
@@ -65,61 +67,80 @@ def _panels(x: torch.Tensor, letters: Sequence[str]) -> tuple[int, int, list[tup
 
 
 # Layout in cell units: gaps leave room for row/column labels and panel titles.
-_GAP_X, _GAP_Y, _LEFT, _HEAD, _PANEL_TITLE, _BOTTOM, _BETWEEN = 1.0, 1.4, 0.9, 1.0, 0.7, 0.7, 1.0
+_GAP_X, _GAP_Y, _LEFT, _HEAD, _PANEL_TITLE, _BOTTOM, _BETWEEN = 0.5, 1.3, 0.9, 0.9, 0.7, 0.6, 0.8
 
 
-def _block_size(x: torch.Tensor) -> tuple[float, float]:
-    """Width and height (in cells) of one drawing of x."""
-    rows, cols, panels = _panels(x, "NCHW"[: x.dim()])
+def _block_size(shape: tuple[int, ...]) -> tuple[float, float]:
+    """Width and height (in cells) of one drawing of a tensor of this shape."""
+    rows, cols, panels = _panels(torch.zeros(shape), "NCHW"[: len(shape)])
     h, w = panels[0][1].shape
-    title = _PANEL_TITLE if x.dim() > 2 else 0.0
+    title = _PANEL_TITLE if len(shape) > 2 else 0.0
     return _LEFT + cols * w + (cols - 1) * _GAP_X, _HEAD + title + rows * h + (rows - 1) * _GAP_Y + _BOTTOM
 
 
-def draw_tensor(ax: Axes, x: torch.Tensor, groups: torch.Tensor, letters: Sequence[str], header: str = "",
-                left: float = 0.0) -> None:
-    """Draw x on ax (cell units, y down) from `left`: numbered cells coloured by group (colour = shared stats)."""
-    x = x.detach().float().cpu()
-    colours = np.array([style.tint(c) for c in style.palette(int(groups.max()) + 1)])
-    rows, cols, panels = _panels(x, letters)
-    h, w = panels[0][1].shape
-    fmt, size, small = _fmt(x), style.fontsize(11), style.fontsize(8.5)
-    top = _HEAD + (_PANEL_TITLE if x.dim() > 2 else 0.0)
-    row_name, col_name = letters[-2].lower(), letters[-1].lower()
-    for k, (label, grid, index) in enumerate(panels):
-        ox, oy = left + _LEFT + (k % cols) * (w + _GAP_X), top + (k // cols) * (h + _GAP_Y)
-        ax.imshow(colours[groups[index].numpy()], extent=(ox, ox + w, oy + h, oy), interpolation="nearest")
-        ax.vlines(np.arange(ox + 1, ox + w), oy, oy + h, colors="white", linewidth=2 * style.SCALE)
-        ax.hlines(np.arange(oy + 1, oy + h), ox, ox + w, colors="white", linewidth=2 * style.SCALE)
-        for (r, c), value in np.ndenumerate(grid.numpy()):
-            ax.text(ox + c + 0.5, oy + r + 0.5, fmt.format(value), ha="center", va="center", fontsize=size)
-        for r in range(h):
-            ax.text(ox - 0.1, oy + r + 0.5, f"{row_name}{r}", ha="right", va="center", fontsize=small, color="0.35")
-        for c in range(w):
-            ax.text(ox + c + 0.5, oy + h + 0.1, f"{col_name}{c}", ha="center", va="top", fontsize=small, color="0.35")
-        if label:
-            ax.text(ox + w / 2, oy - 0.15, label, ha="center", va="bottom", fontsize=style.fontsize(10))
-    if header:
-        width = _block_size(x)[0]
-        ax.text(left + width / 2, 0.15, header, ha="center", va="top", fontsize=style.fontsize(12))
+class GroupGrid:
+    """A figure of `blocks` side-by-side drawings of tensors of one shape; `update` recolours and renumbers them.
 
+    Building the artists once and updating them in place keeps a widget's redraw cheap.
+    """
 
-def _canvas(x: torch.Tensor, blocks: int, title: str) -> tuple[Figure, Axes, float]:
-    """A figure with one borderless axes in cell units, sized for `blocks` drawings of x; returns the block width."""
-    bw, bh = _block_size(x)
-    width = blocks * bw + (blocks - 1) * _BETWEEN
-    cell = _CELL * style.SCALE
-    title_h = 0.4 * style.SCALE * (title.count("\n") + 1) if title else 0.0
-    total = bh * cell + title_h
-    fig = Figure(figsize=((width + 0.2) * cell, total))
-    ax = fig.add_axes((0, 0, 1, bh * cell / total))
-    ax.set_xlim(0, width + 0.2)
-    ax.set_ylim(bh, 0)
-    ax.set_autoscale_on(False)  # imshow would otherwise re-fit the limits to the last panel
-    ax.set_axis_off()
-    if title:
-        fig.text(0.5, 1 - 0.06 / total, title, ha="center", va="top", fontsize=style.fontsize(13))
-    return fig, ax, bw + _BETWEEN
+    def __init__(self, shape: Sequence[int], layout: str | None = None, blocks: int = 1) -> None:
+        self.shape, self.letters = tuple(shape), _letters(len(shape), layout)
+        _check_drawable(torch.zeros(self.shape))
+        bw, bh = _block_size(self.shape)
+        width, cell = blocks * bw + (blocks - 1) * _BETWEEN + 0.2, _CELL * style.SCALE
+        title_h = 0.4 * style.SCALE
+        total = bh * cell + title_h
+        self.fig = Figure(figsize=(width * cell, total))
+        ax = self.fig.add_axes((0, 0, 1, bh * cell / total))
+        ax.set_xlim(0, width)
+        ax.set_ylim(bh, 0)
+        ax.set_autoscale_on(False)  # imshow would re-fit the limits to each panel
+        ax.set_axis_off()
+        self.title = self.fig.text(0.5, 1 - 0.06 / total, "", ha="center", va="top", fontsize=style.fontsize(13))
+        self._blocks = [self._draw_block(ax, k * (bw + _BETWEEN), bw) for k in range(blocks)]
+
+    def _draw_block(self, ax: Axes, left: float, width: float) -> tuple[list, list, Text]:
+        """Create one block's images, number texts and static labels; return (images, numbers, header)."""
+        rows, cols, panels = _panels(torch.zeros(self.shape), self.letters)
+        h, w = panels[0][1].shape
+        top = _HEAD + (_PANEL_TITLE if len(self.shape) > 2 else 0.0)
+        row_name, col_name = self.letters[-2].lower(), self.letters[-1].lower()
+        size, small, white = style.fontsize(11), style.fontsize(8.5), 2 * style.SCALE
+        images, numbers = [], []
+        for k, (label, _, _) in enumerate(panels):
+            ox, oy = left + _LEFT + (k % cols) * (w + _GAP_X), top + (k // cols) * (h + _GAP_Y)
+            images.append(ax.imshow(np.ones((h, w, 3)), extent=(ox, ox + w, oy + h, oy), interpolation="nearest"))
+            ax.vlines(np.arange(ox + 1, ox + w), oy, oy + h, colors="white", linewidth=white)
+            ax.hlines(np.arange(oy + 1, oy + h), ox, ox + w, colors="white", linewidth=white)
+            numbers += [ax.text(ox + c + 0.5, oy + r + 0.5, "", ha="center", va="center", fontsize=size)
+                        for r in range(h) for c in range(w)]
+            if k % cols == 0:
+                for r in range(h):
+                    ax.text(ox - 0.1, oy + r + 0.5, f"{row_name}{r}", ha="right", va="center", fontsize=small,
+                            color="0.35")
+            if k // cols == rows - 1:
+                for c in range(w):
+                    ax.text(ox + c + 0.5, oy + h + 0.1, f"{col_name}{c}", ha="center", va="top", fontsize=small,
+                            color="0.35")
+            if label:
+                ax.text(ox + w / 2, oy - 0.15, label, ha="center", va="bottom", fontsize=style.fontsize(10))
+        header = ax.text(left + width / 2, 0.15, "", ha="center", va="top", fontsize=style.fontsize(12))
+        return images, numbers, header
+
+    def update(self, title: str, *blocks: tuple[torch.Tensor, torch.Tensor, str]) -> Figure:
+        """Show (x, group ids, header) in each block under `title`; returns the (same) figure."""
+        self.title.set_text(title)
+        for (images, numbers, header), (x, groups, head) in zip(self._blocks, blocks, strict=True):
+            x = x.detach().float().cpu().reshape(self.shape)
+            colours = np.array([style.tint(c) for c in style.palette(int(groups.max()) + 1)])
+            fmt = _fmt(x)
+            for image, (_, _, index) in zip(images, _panels(x, self.letters)[2], strict=True):
+                image.set_data(colours[groups[index].numpy()])
+            for text, value in zip(numbers, x.numpy().reshape(-1), strict=True):
+                text.set_text(fmt.format(value))
+            header.set_text(head)
+        return self.fig
 
 
 def _prepare(x: torch.Tensor, dims: Iterable[int], layout: str | None) -> tuple[tuple[int, ...], tuple[str, ...]]:
@@ -132,31 +153,54 @@ def show_groups(x: torch.Tensor, dims: Iterable[int], *, layout: str | None = No
     """x as numbered cells, one colour per group of elements that share a mean and variance over dims."""
     dims, letters = _prepare(x, dims, layout)
     groups = group_ids(x.shape, dims)
-    fig, ax, _ = _canvas(x, 1, title or dims_title(dims, letters, int(groups.max()) + 1))
-    draw_tensor(ax, x, groups, letters)
-    return fig
+    grid = GroupGrid(x.shape, layout, blocks=1)
+    return grid.update(title or dims_title(dims, letters, int(groups.max()) + 1), (x, groups, ""))
 
 
 def before_after(x: torch.Tensor, dims: Iterable[int], *, layout: str | None = None, eps: float = 1e-5,
-                 title: str | None = None) -> Figure:
+                 title: str | None = None, grid: GroupGrid | None = None) -> Figure:
     """Input groups on the left, normalize(x, dims) on the right in the same colours: each group -> mean 0, var 1."""
     dims, letters = _prepare(x, dims, layout)
     groups = group_ids(x.shape, dims)
-    y = normalize(x.float(), dims, eps)
-    fig, ax, step = _canvas(x, 2, title or dims_title(dims, letters, int(groups.max()) + 1))
-    draw_tensor(ax, x, groups, letters, "input x")
-    draw_tensor(ax, y, groups, letters, "normalized: each colour has mean 0, var 1", left=step)
-    return fig
+    grid = grid or GroupGrid(x.shape, layout, blocks=2)
+    return grid.update(title or dims_title(dims, letters, int(groups.max()) + 1), (x, groups, "input x"),
+                       (normalize(x.float(), dims, eps), groups, "normalized: each colour has mean 0, var 1"))
 
 
 def side_by_side(x: torch.Tensor, dims_a: Iterable[int], dims_b: Iterable[int], *, layout: str | None = None,
                  labels: Sequence[str] = ("", ""), title: str = "") -> Figure:
     """The same x grouped two ways (e.g. BatchNorm vs LayerNorm), each block headed by its label and dims."""
     letters = _prepare(x, (), layout)[1]
-    fig, ax, step = _canvas(x, 2, title)
-    for k, (dims, label) in enumerate(zip((dims_a, dims_b), labels, strict=True)):
+    blocks = []
+    for dims, label in zip((dims_a, dims_b), labels, strict=True):
         dims = tuple(sorted({d % x.dim() for d in dims}))
         groups = group_ids(x.shape, dims)
         head = dims_title(dims, letters, int(groups.max()) + 1)
-        draw_tensor(ax, x, groups, letters, f"{label}: {head}" if label else head, left=k * step)
-    return fig
+        blocks.append((x, groups, f"{label}: {head}" if label else head))
+    return GroupGrid(x.shape, layout, blocks=2).update(title, *blocks)
+
+
+def groups_html(x: torch.Tensor, groups: torch.Tensor, *, layout: str | None = None, header: str = "") -> str:
+    """The same drawing as HTML tables (fast to redraw in a widget): coloured, numbered cells per panel."""
+    _check_drawable(x)
+    letters, x = _letters(x.dim(), layout), x.detach().float().cpu()
+    colours = [to_hex(style.tint(c)) for c in style.palette(int(groups.max()) + 1)]
+    rows, cols, panels = _panels(x, letters)
+    fmt, em = _fmt(x), f"{style.SCALE:.2f}em"
+    label = f"style='color:#595959;font-size:{0.75 * style.SCALE:.2f}em;padding:0 4px'"
+    cell = f"width:2.7em;height:1.9em;text-align:center;font-size:{em};border:2px solid white"
+    tables = []
+    for title, grid, index in panels:
+        ids = groups[index]
+        body = "".join(
+            f"<tr><td {label}>{letters[-2].lower()}{r}</td>" + "".join(
+                f"<td style='{cell};background:{colours[int(ids[r, c])]}'>{fmt.format(float(grid[r, c]))}</td>"
+                for c in range(grid.shape[1])) + "</tr>" for r in range(grid.shape[0]))
+        foot = "<tr><td></td>" + "".join(f"<td {label} align='center'>{letters[-1].lower()}{c}</td>"
+                                         for c in range(grid.shape[1])) + "</tr>"
+        tables.append(f"<table style='border-collapse:collapse'><caption style='font-size:{em}'>{title}</caption>"
+                      f"{body}{foot}</table>")
+    panels_html = "".join(f"<div>{t}</div>" for t in tables)
+    head = f"<div style='font-size:{1.1 * style.SCALE:.2f}em;text-align:center'>{header}</div>" if header else ""
+    return (f"<div class='normlab-grid'>{head}<div style='display:grid;grid-template-columns:repeat({cols}, auto);"
+            f"gap:4px 12px'>{panels_html}</div></div>")

@@ -82,11 +82,12 @@ class AxisExplorer(NormlabWidget):
         return tuple(d for d in range(ndim) if self.controls[f"dim{d}"].value)
 
     def compute(self) -> tuple[str, Figure | None]:
+        # HTML tables rather than a PNG: a redraw costs milliseconds instead of rendering ~100 texts with Agg.
         name = self.controls["layout"].value
         self.result = result = explore(name, self.dims)
-        if result.output is None:
-            fig = viz.show_groups(result.x, result.dims, layout=name,
-                                  title="no dims ticked: every element is its own group")
-        else:
-            fig = viz.before_after(result.x, result.dims, layout=name)
-        return exploration_html(result), fig
+        blocks = viz.groups_html(result.x, result.groups, layout=name, header="input x")
+        if result.output is not None:
+            blocks += viz.groups_html(result.output, result.groups, layout=name,
+                                      header="normalized: each colour has mean 0, var 1")
+        grids = f"<div style='display:flex;gap:2em;flex-wrap:wrap'>{blocks}</div>"
+        return grids + exploration_html(result), None

@@ -1,0 +1,111 @@
+"""normlab.check's BatchNorm exercises: torch's own answer gets ✓, each typical mistake is named."""
+
+import pytest
+import torch
+from torch import nn
+
+from normlab import check
+from normlab.check.core import Outcome, judge
+
+EPS = 1e-5
+
+
+def wrong(x: torch.Tensor, dims: tuple[int, ...], unbiased: bool = False, by_var: bool = False,
+          eps: float = EPS) -> torch.Tensor:
+    """A learner's by-hand normalization with the given slips."""
+    mean = x.mean(dims, keepdim=True)
+    var = x.var(dims, unbiased=unbiased, keepdim=True) + eps
+    return (x - mean) / (var if by_var else var.sqrt())
+
+
+NORMALIZE = [(check.batchnorm1d_2d, nn.BatchNorm1d(3), (0,), [(1,), (0, 1)]),
+             (check.batchnorm1d_3d, nn.BatchNorm1d(3), (0, 2), [(0,), (2,), (1, 2)]),
+             (check.batchnorm2d, nn.BatchNorm2d(3), (0, 2, 3), [(0,), (2, 3), (1, 2, 3)])]
+
+
+@pytest.mark.parametrize(("exercise", "layer", "dims", "bad_dims"), NORMALIZE)
+def test_normalize_exercises(exercise, layer, dims, bad_dims) -> None:
+    x = exercise.x
+    assert exercise(layer.train()(x)).ok
+    assert exercise(wrong(x, dims)).ok
+    assert exercise(wrong(x, dims, unbiased=True)).mistakes == ("unbiased",)
+    assert exercise(wrong(x, dims, by_var=True)).mistakes == ("variance",)
+    assert exercise(wrong(x, dims, eps=0.0)).mistakes == ("no_eps",)
+    assert exercise((x - x.mean(dims, keepdim=True)) / x.std(dims, keepdim=True)).mistakes == ("unbiased", "no_eps")
+    assert exercise((x - x.mean(dims, keepdim=True)) / x.var(dims, keepdim=True)).mistakes == (
+        "unbiased", "variance", "no_eps")  # seed 000's slip
+    for bad in bad_dims:
+        verdict = exercise(wrong(x, bad))
+        assert verdict.mistakes == (f"dims{bad}",)
+        assert f"you reduced over dims {bad}, {type(layer).__name__} on" in str(verdict)
+        assert f"reduces over {dims}" in str(verdict)
+    assert exercise(x).mistakes == ("unknown",)
+    assert exercise(x[:1]).mistakes == ("shape",)
+    assert repr(exercise(x)).startswith("✗") and repr(exercise(layer(x))).startswith("✓")
+
+
+def test_dims_message_names_layer_and_layout() -> None:
+    x = check.batchnorm1d_3d.x
+    assert str(check.batchnorm1d_3d(wrong(x, (0,)))) == (
+        "✗ batchnorm1d_3d: you reduced over dims (0,), BatchNorm1d on (N, C, L) reduces over (0, 2).")
+
+
+def test_running_var_exercise() -> None:
+    ex = check.batchnorm1d_running_var
+    x = ex.x
+    bn = nn.BatchNorm1d(3, momentum=0.1).train()
+    bn(x)
+    assert ex(bn.running_var).ok
+    assert ex(0.9 + 0.1 * x.var(0, unbiased=False)).mistakes == ("biased_running_var",)
+    assert ex(0.1 + 0.9 * x.var(0)).mistakes == ("d2l_momentum",)
+    assert ex(x.var(0)).mistakes == ("no_update",)
+    assert ex(0.1 + 0.9 * x.var(0, unbiased=False)).mistakes == ("biased_running_var", "d2l_momentum")
+
+
+def test_running_mean_exercise() -> None:
+    ex = check.batchnorm2d_running_mean
+    x, r0 = ex.x, ex.running_mean0
+    bn = nn.BatchNorm2d(3, momentum=0.1).train()
+    bn.running_mean.copy_(r0)
+    bn(x)
+    assert ex(bn.running_mean).ok
+    mean = x.mean((0, 2, 3))
+    assert ex(0.9 * r0 + 0.1 * mean).ok
+    assert ex(0.1 * r0 + 0.9 * mean).mistakes == ("d2l_momentum",)
+    assert ex(mean).mistakes == ("no_update",)
+
+
+def test_mean_exercise() -> None:
+    ex = check.batchnorm1d_3d_mean
+    x = ex.x
+    bn = nn.BatchNorm1d(3, momentum=1.0).train()
+    bn(x)
+    assert ex(bn.running_mean).ok
+    assert ex(x.mean(0)).mistakes == ("dims(0,)",)
+    assert ex(x.mean(2)).mistakes == ("dims(2,)",)
+    assert ex(x.mean((0, 2), keepdim=True)).mistakes == ("keepdim",)
+
+
+def test_weight_shape_exercise() -> None:
+    ex = check.batchnorm2d_weight_shape
+    assert ex(tuple(nn.BatchNorm2d(16).weight.shape)).ok and ex(nn.BatchNorm2d(16).weight.shape).ok
+    assert ex((1, 16, 1, 1)).mistakes == ("d2l_shape",)
+    assert ex(tuple(nn.LayerNorm([16, 5, 5]).weight.shape)).mistakes == ("layernorm_shape",)
+    assert ex((8,)).mistakes == ("batch_shape",)
+    assert ex((5, 5)).mistakes == ("spatial_shape",)
+    assert ex("16").mistakes == ("unknown",)
+
+
+def test_exercise_data_are_fresh_copies_and_questions_print() -> None:
+    ex = check.batchnorm1d_2d
+    x = ex.x
+    x += 100
+    assert not torch.equal(x, ex.x)
+    assert "nn.BatchNorm1d(3)" in repr(ex)
+    with pytest.raises(AttributeError, match="it gives: x"):
+        getattr(ex, "y")  # noqa: B009 - the attribute lookup is what is tested
+
+
+def test_judge_prefers_the_right_answer_when_a_mistake_coincides() -> None:
+    outcomes = [Outcome(torch.ones(2), ("no_update",)), Outcome(torch.ones(2))]
+    assert judge(torch.ones(2), outcomes, "t").ok
