@@ -25,7 +25,7 @@ __all__ = [
 _LAYOUT = {2: "(N, C)", 3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}
 
 
-class NormlabHint:
+class NormlabHint(Exception):
     """Marker mixin: every normlab error carries torch's message first, then a line starting 'hint:'."""
 
 

@@ -18,13 +18,13 @@ class _NormBase(nn.Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, device: torch.device | None = None,
-                 dtype: torch.dtype | None = None) -> None:
+                 dtype: torch.dtype | None = None, *, bias: bool = True) -> None:
         super().__init__()
         kw = {"device": device, "dtype": dtype}
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.weight = nn.Parameter(torch.ones(num_features, **kw)) if affine else None
-        self.bias = nn.Parameter(torch.zeros(num_features, **kw)) if affine else None
+        self.bias = nn.Parameter(torch.zeros(num_features, **kw)) if affine and bias else None
         track = track_running_stats
         self.register_buffer("running_mean", torch.zeros(num_features, **kw) if track else None)
         self.register_buffer("running_var", torch.ones(num_features, **kw) if track else None)
@@ -43,7 +43,8 @@ class _NormBase(nn.Module):
         self.reset_running_stats()
         if self.affine:
             nn.init.ones_(self.weight)
-            nn.init.zeros_(self.bias)
+            if self.bias is not None:
+                nn.init.zeros_(self.bias)
 
     def _check_channels(self, x: torch.Tensor, kind: type[Exception] = RuntimeError) -> None:
         """Where the layer holds per-channel tensors, x's channel dim must match them (torch's rule)."""
@@ -52,7 +53,7 @@ class _NormBase(nn.Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class _BatchNorm(_NormBase):
@@ -94,8 +95,8 @@ class _InstanceNorm(_NormBase):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
                  track_running_stats: bool = False, device: torch.device | None = None,
-                 dtype: torch.dtype | None = None) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+                 dtype: torch.dtype | None = None, *, bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         E.check_layer_ndim(input, self._ndims, type(self).__name__)
@@ -141,7 +142,8 @@ class LayerNorm(nn.Module):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
 
 
 class RMSNorm(nn.Module):
@@ -167,7 +169,7 @@ class GroupNorm(nn.Module):
     """GroupNorm: channels split into num_groups groups, statistics per sample and group."""
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
-                 device: torch.device | None = None, dtype: torch.dtype | None = None) -> None:
+                 device: torch.device | None = None, dtype: torch.dtype | None = None, *, bias: bool = True) -> None:
         super().__init__()
         if num_channels % num_groups != 0:
             raise ValueError(f"num_channels must be divisible by num_groups\n  hint: {num_channels} channels "
@@ -175,10 +177,11 @@ class GroupNorm(nn.Module):
         kw = {"device": device, "dtype": dtype}
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
         self.weight = nn.Parameter(torch.ones(num_channels, **kw)) if affine else None
-        self.bias = nn.Parameter(torch.zeros(num_channels, **kw)) if affine else None
+        self.bias = nn.Parameter(torch.zeros(num_channels, **kw)) if affine and bias else None
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
