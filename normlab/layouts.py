@@ -11,7 +11,8 @@ from torch import nn
 from normlab import nn as nlnn
 from normlab.functional import normalize
 
-__all__ = ["LAYOUTS", "MODULES", "DEFAULT_SIZES", "LayoutRecipe", "parse_layout", "layout_recipe"]
+__all__ = ["LAYOUTS", "MODULES", "DEFAULT_SIZES", "LayoutRecipe", "parse_layout", "layout_recipe", "Recipe",
+           "explorer_layouts"]
 
 LAYOUTS = ("(N, C)", "(N, C, L)", "(B, T, E)", "(N, C, H, W)", "(N, H, W, C)")
 MODULES = ("BatchNorm1d", "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm")
@@ -143,3 +144,39 @@ def layout_recipe(layout: str, module: str, sizes: dict[str, int] | None = None,
     meaning = _MEANING[module.rstrip("12d")].format(f=f, rest=f"({rest})")
     return LayoutRecipe(layout, module, shape, dims, meaning, f"norm = nn.{module}({f})\ny = {code}",
                         (got - expected).abs().max().item(), naive, x, got)
+
+
+class Recipe(nn.Module):
+    """A torch norm layer wrapped in its layout recipe, so it can stand in the explorer's table of matches."""
+
+    def __init__(self, norm: nn.Module, code: str) -> None:
+        super().__init__()
+        self.norm, self.code = norm, code
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return eval(self.code, {"x": x, "norm": self.norm})  # noqa: S307 - a line built by _code
+
+    def extra_repr(self) -> str:
+        return f"y = {self.code}"
+
+
+# Explorer entries: (layout, example shape, feature dim, modules whose recipe becomes a torch match).
+_EXPLORER = (("(B, T, E)", (2, 4, 3), 2, ("BatchNorm1d", "InstanceNorm1d")),
+             ("(N, H, W, C)", (2, 2, 4, 3), 3, ("BatchNorm2d", "BatchNorm1d", "InstanceNorm2d")))
+
+
+def explorer_layouts() -> list:
+    """The token and channels-last layouts for normlab.explorer, each torch match running its permute recipe."""
+    from normlab.explorer import Layout, TorchMatch  # late: normlab.explorer registers these at import
+
+    out = []
+    for name, shape, f, modules in _EXPLORER:
+        letters = parse_layout(name)
+        matches = []
+        for module in modules:
+            code = _code(letters, module)
+            shown = code.replace("norm(", f"nn.{module}({letters[f]})(", 1)
+            matches.append(TorchMatch(shown, _dims(letters, module), lambda s, m=module, c=code, a=letters[f]:
+                                      Recipe(getattr(nn, m)(s[a]), c)))
+        out.append(Layout(name, shape, channel_dim=f, extra=tuple(matches)))
+    return out

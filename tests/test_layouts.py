@@ -105,3 +105,39 @@ def test_errors_teach(layout: str, module: str, match: str) -> None:
 def test_parse_layout() -> None:
     assert parse_layout("(N, H, W, C)") == ("N", "H", "W", "C")
     assert parse_layout("B,T,E") == ("B", "T", "E")
+
+
+@pytest.fixture
+def explorer():
+    """normlab.explorer with the token and channels-last layouts (re-registered: other tests may replace them)."""
+    from normlab import explorer as X
+    from normlab.layouts import explorer_layouts
+
+    for lay in explorer_layouts():
+        X.register_layout(lay)
+    return X
+
+
+@pytest.mark.parametrize(("layout", "dims", "first"), [
+    ("(B, T, E)", (0, 1), "nn.BatchNorm1d(E)(x.transpose(1, 2)).transpose(1, 2)"),
+    ("(B, T, E)", (1,), "nn.InstanceNorm1d(E)(x.transpose(1, 2)).transpose(1, 2)"),
+    ("(B, T, E)", (2,), "nn.LayerNorm(E)"),
+    ("(N, H, W, C)", (0, 1, 2), "nn.BatchNorm2d(C)(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)"),
+    ("(N, H, W, C)", (1, 2), "nn.InstanceNorm2d(C)(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)"),
+    ("(N, H, W, C)", (3,), "nn.LayerNorm(C)"),
+])
+def test_explorer_knows_token_and_channels_last_layouts(explorer, layout: str, dims: tuple, first: str) -> None:
+    result = explorer.explore(layout, dims)
+    assert result.code == first
+    assert result.max_diff < 1e-5
+    module = "LayerNorm" if "LayerNorm" in first else first.split("(")[0].removeprefix("nn.")
+    torch.testing.assert_close(result.output, _reference(result.x, layout, module), atol=1e-5, rtol=1e-5)
+
+
+def test_explorer_nhwc_batchnorm_has_both_recipes(explorer) -> None:
+    codes = [m.code for m in explorer.explore("(N, H, W, C)", (0, 1, 2)).matches]
+    assert codes[1] == "nn.BatchNorm1d(C)(x.reshape(-1, x.shape[-1])).reshape(x.shape)"
+
+
+def test_explorer_has_no_module_for_batch_only_tokens(explorer) -> None:
+    assert explorer.explore("(B, T, E)", (0,)).code == explorer.NO_MODULE
