@@ -10,6 +10,8 @@ from normlab.check.batchnorm import (
     batchnorm2d_weight_shape,
 )
 from normlab.check.core import Exercise, Outcome, Verdict, judge
+from normlab.check.intro import instance_norm_dims, layer_norm_dims
 
-__all__ = ["Exercise", "Outcome", "Verdict", "judge", "batchnorm1d_2d", "batchnorm1d_running_var", "batchnorm1d_3d",
+__all__ = ["instance_norm_dims", "layer_norm_dims"]
+__all__ += ["Exercise", "Outcome", "Verdict", "judge", "batchnorm1d_2d", "batchnorm1d_running_var", "batchnorm1d_3d",
            "batchnorm1d_3d_mean", "batchnorm2d", "batchnorm2d_running_mean", "batchnorm2d_weight_shape"]

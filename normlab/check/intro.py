@@ -1,0 +1,30 @@
+"""Exercises of notebook 00: name the reduction dims of a layer by reproducing it with `normalize`."""
+
+from __future__ import annotations
+
+import torch
+
+from normlab.check.core import Exercise, normalization_outcomes
+
+__all__ = ["instance_norm_dims", "layer_norm_dims"]
+
+
+def _x() -> torch.Tensor:
+    """Seeded (N, C, L) = (2, 3, 4) data with per-channel offsets, so that every choice of dims differs."""
+    gen = torch.Generator().manual_seed(0)
+    return torch.randn(2, 3, 4, generator=gen) * 2 + torch.tensor([0.0, 5.0, -3.0]).reshape(1, 3, 1)
+
+
+instance_norm_dims = Exercise(
+    "instance_norm_dims",
+    "x has shape (N, C, L) = (2, 3, 4). Use normlab.normalize(x, dims) to compute what nn.InstanceNorm1d(3) "
+    "returns (eps = 1e-5): which dims does it reduce over?",
+    {"x": _x()},
+    lambda x: normalization_outcomes(x, (2,), 1e-5, "InstanceNorm1d"))
+
+layer_norm_dims = Exercise(
+    "layer_norm_dims",
+    "x has shape (N, C, L) = (2, 3, 4). Use normlab.normalize(x, dims) to compute what "
+    "nn.LayerNorm([3, 4], elementwise_affine=False) returns (eps = 1e-5).",
+    {"x": _x()},
+    lambda x: normalization_outcomes(x, (1, 2), 1e-5, "LayerNorm([C, L])"))

@@ -1,0 +1,30 @@
+"""Notebook 00's exercises: ✓ for torch's own answer, and each wrong choice of dims named."""
+
+import pytest
+import torch
+from torch import nn
+
+import normlab
+from normlab import check
+
+
+def test_torchs_outputs_are_accepted():
+    x = check.instance_norm_dims.x
+    assert check.instance_norm_dims(nn.InstanceNorm1d(3)(x))
+    assert check.layer_norm_dims(nn.LayerNorm([3, 4], elementwise_affine=False)(x))
+
+
+@pytest.mark.parametrize("dims", [(0,), (1,), (0, 2), (0, 1, 2)])
+def test_instance_norm_wrong_dims_are_named(dims):
+    verdict = check.instance_norm_dims(normlab.normalize(check.instance_norm_dims.x, dims))
+    assert not verdict
+    assert f"you reduced over dims {dims}, InstanceNorm1d on (N, C, L) reduces over (2,)" in verdict.message
+
+
+def test_layer_norm_unbiased_and_variance_mistakes_are_named():
+    x = check.layer_norm_dims.x
+    mean = x.mean(dim=(1, 2), keepdim=True)
+    unbiased = (x - mean) / torch.sqrt(x.var(dim=(1, 2), keepdim=True) + 1e-5)
+    assert check.layer_norm_dims(unbiased).mistakes == ("unbiased",)
+    var = x.var(dim=(1, 2), keepdim=True, unbiased=False)
+    assert check.layer_norm_dims((x - mean) / (var + 1e-5)).mistakes == ("variance",)
