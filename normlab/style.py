@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import matplotlib as mpl
 from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
 
 __all__ = ["OKABE_ITO", "SCALE", "use", "palette", "fontsize", "tint"]
 
@@ -38,8 +39,21 @@ def tint(colour: str, amount: float = 0.45) -> tuple[float, float, float]:
     return tuple(c + (1 - c) * amount for c in to_rgb(colour))
 
 
+def _show_figures_in_ipython() -> None:
+    """Let a notebook display a bare matplotlib Figure (normlab never uses pyplot) as a PNG."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        from normlab.widgets.base import figure_png
+
+        shell.display_formatter.formatters["image/png"].for_type(Figure, lambda fig: figure_png(fig, dpi=100))
+
+
 def use(scale: float | None = None) -> None:
-    """Apply the normlab style to matplotlib's rcParams (optionally setting SCALE first)."""
+    """Apply the normlab style to matplotlib's rcParams (optionally setting SCALE first); show figures inline."""
     global SCALE
     if scale is not None:
         if scale <= 0:
@@ -62,3 +76,4 @@ def use(scale: float | None = None) -> None:
         "figure.facecolor": "white",
         "image.cmap": "cividis",
     })
+    _show_figures_in_ipython()
