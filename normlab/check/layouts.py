@@ -1,0 +1,44 @@
+"""Exercises of notebook 06 (token and image layouts): BatchNorm1d on (B, T, E), the NHWC permute."""
+
+from __future__ import annotations
+
+import torch
+
+from normlab.check.core import Exercise, Outcome, normalization_outcomes
+from normlab.check.layernorm import dims_messages, seeded
+
+__all__ = ["tokens_batchnorm", "nhwc_to_nchw"]
+
+
+def _tokens_outcomes(x: torch.Tensor) -> tuple[list[Outcome], dict[str, str]]:
+    """BatchNorm1d(E) through the transpose: per embedding feature over (B, T); mistakes in B, T, E letters."""
+    outcomes, messages = normalization_outcomes(x, (0, 1), 1e-5, "BatchNorm1d(E)")
+    messages = dims_messages(messages, "bn(x.transpose(1, 2)).transpose(1, 2)", "(B, T, E)", (0, 1))
+    right = next(o.value for o in outcomes if not o.mistakes)
+    messages["not_back"] = ("right values, but still (B, E, T): transpose back with .transpose(1, 2) so the "
+                            "output has x's layout (B, T, E)")
+    return [*outcomes, Outcome(right.transpose(1, 2), ("not_back",))], messages
+
+
+tokens_batchnorm = Exercise(
+    "tokens_batchnorm",
+    "x has shape (B, T, E) = (2, 4, 3). Compute by hand what bn(x.transpose(1, 2)).transpose(1, 2) returns for "
+    "bn = nn.BatchNorm1d(3) in training (gamma = 1, beta = 0, eps = 1e-5), in x's layout (B, T, E).",
+    {"x": seeded((2, 4, 3), 60, (slice(None), slice(None), 2))},
+    _tokens_outcomes)
+
+_PERMUTE_MISTAKES = {
+    "inverse": "(0, 2, 3, 1) is the way back, NCHW -> NHWC; permute(order) puts old dim order[i] at position i, "
+               "so NHWC -> NCHW takes C from position 3 first: (0, 3, 1, 2)",
+    "swapped_hw": "this also swaps H and W (the image is transposed); keep H before W",
+    "reshape": "x.reshape(N, C, H, W) keeps the memory order and scrambles pixels across channels; only a "
+               "permute moves the channel dim",
+}
+
+nhwc_to_nchw = Exercise(
+    "nhwc_to_nchw",
+    "x has shape (N, H, W, C) (channels last, as images load from disk). Which dims order, passed to x.permute, "
+    "gives the (N, C, H, W) layout nn.BatchNorm2d expects? Answer with a tuple of 4 ints.",
+    {"shape": (2, 5, 7, 3)},
+    lambda shape: ([Outcome((0, 3, 1, 2)), Outcome((0, 2, 3, 1), ("inverse",)), Outcome((0, 3, 2, 1), ("swapped_hw",)),
+                    Outcome((shape[0], shape[3], shape[1], shape[2]), ("reshape",))], _PERMUTE_MISTAKES))

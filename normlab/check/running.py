@@ -1,0 +1,63 @@
+"""Exercises of notebook 05 (eval mode and running statistics): one update, momentum conventions, eval output."""
+
+from __future__ import annotations
+
+import torch
+
+from normlab.check.core import Exercise, Outcome, running_outcomes
+
+__all__ = ["running_mean_update", "torch_momentum", "eval_output"]
+
+running_mean_update = Exercise(
+    "running_mean_update",
+    "A nn.BatchNorm1d(3) (momentum = 0.1) holds running_mean = running_mean0. It sees x (shape (N, C) = (8, 3)) "
+    "once in training. Compute its new running_mean by hand (shape (3,)).",
+    {"x": torch.randn(8, 3, generator=torch.Generator().manual_seed(50)) + 2,
+     "running_mean0": torch.tensor([0.5, -1.0, 3.0])},
+    lambda x, running_mean0: running_outcomes(running_mean0, x.double().mean(0), 0.1))
+
+_MOMENTUM_MISTAKES = {
+    "d2l_momentum": "0.9 is the d2l/Keras number (weight of the OLD running value); torch's momentum is the weight "
+                    "of the NEW batch value: 1 - 0.9",
+    "percent": "momentum is a fraction in [0, 1], not a percentage",
+}
+
+torch_momentum = Exercise(
+    "torch_momentum",
+    "d2l's from-scratch BatchNorm updates moving_mean = 0.9 * moving_mean + 0.1 * mean. Which momentum makes "
+    "nn.BatchNorm1d update its running_mean the same way? Answer with a float.",
+    {"d2l_momentum": 0.9},
+    lambda d2l_momentum: ([Outcome(1 - d2l_momentum), Outcome(d2l_momentum, ("d2l_momentum",)),
+                           Outcome(100 * (1 - d2l_momentum), ("percent",))], _MOMENTUM_MISTAKES))
+
+_EVAL_MISTAKES = {
+    "batch_stats": "in eval mode BatchNorm normalizes with running_mean and running_var, not with the batch's "
+                   "own mean and variance (that is train mode, i.e. a forgotten model.eval())",
+    "variance": "you divided by the running variance; divide by torch.sqrt(running_var + eps)",
+    "no_eps": "you left out eps: divide by torch.sqrt(running_var + eps) with eps = 1e-05",
+    "no_affine": "you left out the affine step: multiply by weight, then add bias",
+}
+
+
+def _eval_outcomes(x: torch.Tensor, running_mean: torch.Tensor, running_var: torch.Tensor, weight: torch.Tensor,
+                   bias: torch.Tensor) -> tuple[list[Outcome], dict[str, str]]:
+    """Eval-mode BatchNorm1d on (N, C): right, with batch statistics, without eps, dividing by var, no affine."""
+    x, rm, rv, w, b = (t.double() for t in (x, running_mean, running_var, weight, bias))
+    eps = 1e-5
+    batch_var = x.var(0, correction=0)
+    out = [Outcome((x - rm) / torch.sqrt(rv + eps) * w + b),
+           Outcome((x - x.mean(0)) / torch.sqrt(batch_var + eps) * w + b, ("batch_stats",)),
+           Outcome((x - rm) / (rv + eps) * w + b, ("variance",)),
+           Outcome((x - rm) / torch.sqrt(rv) * w + b, ("no_eps",)),
+           Outcome((x - rm) / torch.sqrt(rv + eps), ("no_affine",))]
+    return out, _EVAL_MISTAKES
+
+
+eval_output = Exercise(
+    "eval_output",
+    "A nn.BatchNorm1d(3) in eval mode holds running_mean, running_var, weight and bias (attributes here). "
+    "Compute by hand what it returns for x (shape (4, 3)).",
+    {"x": torch.randn(4, 3, generator=torch.Generator().manual_seed(51)) * 2,
+     "running_mean": torch.tensor([1.0, 0.0, -2.0]), "running_var": torch.tensor([4.0, 0.25, 1e-4]),
+     "weight": torch.tensor([1.5, 1.0, 0.5]), "bias": torch.tensor([0.0, 1.0, -1.0])},
+    _eval_outcomes)

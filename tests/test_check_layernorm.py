@@ -1,0 +1,55 @@
+"""normlab.check's LayerNorm exercises (notebook 04): torch's answer gets ✓, each recognised mistake is named."""
+
+import pytest
+import torch
+from torch import nn
+
+from normlab.check.layernorm import layernorm_channels, layernorm_tokens, layernorm_weight_shape
+
+
+def by_hand(x: torch.Tensor, dims: tuple[int, ...], unbiased: bool = False, by_var: bool = False,
+            eps: float = 1e-5) -> torch.Tensor:
+    """A learner's normalization over dims with the given slips."""
+    var = x.var(dims, unbiased=unbiased, keepdim=True) + eps
+    return (x - x.mean(dims, keepdim=True)) / (var if by_var else var.sqrt())
+
+
+def test_tokens_torch_answer_is_right() -> None:
+    x = layernorm_tokens.x
+    assert layernorm_tokens(nn.LayerNorm(4)(x)).ok
+    assert layernorm_tokens(by_hand(x, (2,))).ok
+
+
+@pytest.mark.parametrize(("kwargs", "mistakes"), [({"unbiased": True}, ("unbiased",)),
+                                                  ({"by_var": True}, ("variance",)), ({"eps": 0.0}, ("no_eps",))])
+def test_tokens_slips_are_named(kwargs: dict, mistakes: tuple) -> None:
+    assert layernorm_tokens(by_hand(layernorm_tokens.x, (2,), **kwargs)).mistakes == mistakes
+
+
+def test_tokens_batchnorm_instead_of_layernorm_is_named_in_letters() -> None:
+    x = layernorm_tokens.x
+    verdict = layernorm_tokens(nn.BatchNorm1d(3)(x))  # BatchNorm1d reads T as channels: reduces over (B, E)
+    assert verdict.mistakes == ("dims(0, 2)",)
+    assert "you reduced over dims (0, 2) = B, E; LayerNorm(E) on (B, T, E) reduces over (2,) = E" in str(verdict)
+    assert layernorm_tokens(by_hand(x, (1, 2))).mistakes == ("dims(1, 2)",)  # LayerNorm([T, E]): whole sentence
+
+
+def test_channels_only_layernorm() -> None:
+    x = layernorm_channels.x
+    ln = nn.LayerNorm(3)
+    assert layernorm_channels(ln(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)).ok
+    assert layernorm_channels(ln(x.permute(0, 2, 3, 1))).mistakes == ("not_back",)
+    verdict = layernorm_channels(nn.LayerNorm([3, 2, 2])(x))
+    assert verdict.mistakes == ("dims(1, 2, 3)",) and "= C, H, W" in str(verdict)
+    assert layernorm_channels(by_hand(x, (1,), eps=0.0)).mistakes == ("no_eps",)
+
+
+@pytest.mark.parametrize(("answer", "mistake"), [((16,), "per_channel"), ((8, 16, 5, 5), "with_batch"),
+                                                 ((1, 16, 5, 5), "broadcast"), ((5,), "last_dim")])
+def test_weight_shape_mistakes(answer: tuple, mistake: str) -> None:
+    assert layernorm_weight_shape(answer).mistakes == (mistake,)
+
+
+def test_weight_shape_right_answer_from_torch() -> None:
+    assert layernorm_weight_shape(tuple(nn.LayerNorm([16, 5, 5]).weight.shape)).ok
+    assert layernorm_weight_shape(nn.LayerNorm([16, 5, 5]).weight.shape).ok
