@@ -30,20 +30,22 @@ def _dims(x: torch.Tensor, dims: Dims) -> tuple[int, ...]:
     return out
 
 
-def _moments(x: torch.Tensor, dims: tuple[int, ...], center: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean and biased variance over dims (kept as size-1 dims); without centering, 0 and the mean square."""
-    if not center:
-        return torch.zeros((), dtype=x.dtype), (x * x).mean(dim=dims, keepdim=True)
+def _moments(x: torch.Tensor, dims: tuple[int, ...],
+             center: bool = True) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """x - mean, mean and biased variance over dims (kept as size-1 dims); uncentered: x, 0 and the mean square."""
     if x.numel() == 0:  # nothing to average; the output is empty anyway (and torch does not warn)
         empty = x.sum(dim=dims, keepdim=True)
-        return empty, empty
-    var, mean = torch.var_mean(x, dim=dims, correction=0, keepdim=True)
-    return mean, var
+        return x, empty, empty
+    mean = x.mean(dim=dims, keepdim=True) if center else torch.zeros((), dtype=x.dtype)
+    centered = x - mean if center else x
+    # Variance = mean squared deviation, from the centered values we need anyway: two cheap passes beat
+    # torch.var_mean's one slow Welford pass on CPU, and unlike E[x²] - E[x]² nothing cancels when |mean| >> std.
+    return centered, mean, centered.square().mean(dim=dims, keepdim=True)
 
 
-def _standardize(x: torch.Tensor, mean: torch.Tensor, var: torch.Tensor, eps: float) -> torch.Tensor:
+def _standardize(centered: torch.Tensor, var: torch.Tensor, eps: float) -> torch.Tensor:
     """(x - mean) / sqrt(var + eps): the one formula behind every layer here."""
-    return (x - mean) / torch.sqrt(var + eps)
+    return centered / torch.sqrt(var + eps)
 
 
 def _opmath(x: torch.Tensor) -> torch.Tensor:
@@ -58,12 +60,15 @@ def normalize(x: torch.Tensor, dims: Dims, eps: float = 1e-5, *, center: bool = 
     if x.numel() == 0:
         return x * 1
     xf = _opmath(x)
-    return _standardize(xf, *_moments(xf, dims, center), eps).to(x.dtype)
+    centered, _, var = _moments(xf, dims, center)
+    return _standardize(centered, var, eps).to(x.dtype)
 
 
 def _affine(y: torch.Tensor, weight: torch.Tensor | None, bias: torch.Tensor | None,
             shape: Sequence[int]) -> torch.Tensor:
     """Scale by gamma and shift by beta, each viewed to broadcast along `shape`."""
+    if weight is not None and bias is not None:  # beta + y * gamma in one pass over y instead of two
+        return torch.addcmul(bias.reshape(shape), y, weight.reshape(shape))
     if weight is not None:
         y = y * weight.reshape(shape)
     if bias is not None:
@@ -104,14 +109,14 @@ def batch_norm(input: torch.Tensor, running_mean: torch.Tensor | None, running_v
                         "average of nn.BatchNorm(momentum=None) is momentum = 1 / num_batches_tracked.")
     shape, xf = _channel_shape(x), _opmath(x)
     if training:
-        mean, var = _moments(xf, dims)
-        y = _standardize(xf, mean, var, eps)
+        centered, mean, var = _moments(xf, dims)
+        y = _standardize(centered, var, eps)
         n = E.count_per_stat(x, dims)
         if running_mean is not None and n > 0:
             _update_running(running_mean, mean.flatten(), momentum)
             _update_running(running_var, var.flatten() * (n / (n - 1)), momentum)  # unbiased, as torch
     else:
-        y = _standardize(xf, running_mean.reshape(shape), running_var.reshape(shape), eps)
+        y = _standardize(xf - running_mean.reshape(shape), running_var.reshape(shape), eps)
     return _affine(y, weight, bias, shape).to(x.dtype)
 
 
@@ -138,14 +143,14 @@ def instance_norm(input: torch.Tensor, running_mean: torch.Tensor | None = None,
     E.check_param(bias, x.shape[1], "bias", x)
     shape, xf = _channel_shape(x), _opmath(x)
     if use_input_stats:
-        mean, var = _moments(xf, dims)
-        y = _standardize(xf, mean, var, eps)
+        centered, mean, var = _moments(xf, dims)
+        y = _standardize(centered, var, eps)
         n = E.count_per_stat(x, dims)
         if running_mean is not None and x.numel() > 0:
             _update_running(running_mean, mean.mean(0).flatten(), momentum)
             _update_running(running_var, (var * (n / (n - 1))).mean(0).flatten(), momentum)
     else:
-        y = _standardize(xf, running_mean.reshape(shape), running_var.reshape(shape), eps)
+        y = _standardize(xf - running_mean.reshape(shape), running_var.reshape(shape), eps)
     return _affine(y, weight, bias, shape).to(x.dtype)
 
 
