@@ -78,18 +78,27 @@ def _block_size(shape: tuple[int, ...]) -> tuple[float, float]:
     return _LEFT + cols * w + (cols - 1) * _GAP_X, _HEAD + title + rows * h + (rows - 1) * _GAP_Y + _BOTTOM
 
 
+def _text_cells(text: str, points: float) -> float:
+    """Rough width of a one-line text in cells (DejaVu Sans averages ~0.55 em per character)."""
+    return len(text) * points * 0.55 / 72 / _CELL + 0.3 if text else 0.0
+
+
 class GroupGrid:
     """A figure of `blocks` side-by-side drawings of tensors of one shape; `update` recolours and renumbers them.
 
-    Building the artists once and updating them in place keeps a widget's redraw cheap.
+    Building the artists once and updating them in place keeps a redraw cheap. Pass the longest header and the
+    title you will show so the figure is made wide enough for them.
     """
 
-    def __init__(self, shape: Sequence[int], layout: str | None = None, blocks: int = 1) -> None:
+    def __init__(self, shape: Sequence[int], layout: str | None = None, blocks: int = 1, header: str = "",
+                 title: str = "") -> None:
         self.shape, self.letters = tuple(shape), _letters(len(shape), layout)
         _check_drawable(torch.zeros(self.shape))
-        bw, bh = _block_size(self.shape)
-        width, cell = blocks * bw + (blocks - 1) * _BETWEEN + 0.2, _CELL * style.SCALE
-        title_h = 0.4 * style.SCALE
+        grid_w, bh = _block_size(self.shape)
+        bw = max(grid_w, _text_cells(header, 12))  # wide enough for the block's header
+        width = max(blocks * bw + (blocks - 1) * _BETWEEN, _text_cells(title, 13)) + 0.2
+        cell = _CELL * style.SCALE
+        title_h = 0.4 * style.SCALE if title else 0.05
         total = bh * cell + title_h
         self.fig = Figure(figsize=(width * cell, total))
         ax = self.fig.add_axes((0, 0, 1, bh * cell / total))
@@ -98,7 +107,8 @@ class GroupGrid:
         ax.set_autoscale_on(False)  # imshow would re-fit the limits to each panel
         ax.set_axis_off()
         self.title = self.fig.text(0.5, 1 - 0.06 / total, "", ha="center", va="top", fontsize=style.fontsize(13))
-        self._blocks = [self._draw_block(ax, k * (bw + _BETWEEN), bw) for k in range(blocks)]
+        first = (width - 0.2 - blocks * bw - (blocks - 1) * _BETWEEN) / 2
+        self._blocks = [self._draw_block(ax, first + k * (bw + _BETWEEN), bw) for k in range(blocks)]
 
     def _draw_block(self, ax: Axes, left: float, width: float) -> tuple[list, list, Text]:
         """Create one block's images, number texts and static labels; return (images, numbers, header)."""
@@ -107,7 +117,8 @@ class GroupGrid:
         top = _HEAD + (_PANEL_TITLE if len(self.shape) > 2 else 0.0)
         row_name, col_name = self.letters[-2].lower(), self.letters[-1].lower()
         size, small, white = style.fontsize(11), style.fontsize(8.5), 2 * style.SCALE
-        images, numbers = [], []
+        images, numbers, header_x = [], [], left + width / 2
+        left += (width - _block_size(self.shape)[0]) / 2  # centre the grids under a wider header
         for k, (label, _, _) in enumerate(panels):
             ox, oy = left + _LEFT + (k % cols) * (w + _GAP_X), top + (k // cols) * (h + _GAP_Y)
             images.append(ax.imshow(np.ones((h, w, 3)), extent=(ox, ox + w, oy + h, oy), interpolation="nearest"))
@@ -125,7 +136,7 @@ class GroupGrid:
                             color="0.35")
             if label:
                 ax.text(ox + w / 2, oy - 0.15, label, ha="center", va="bottom", fontsize=style.fontsize(10))
-        header = ax.text(left + width / 2, 0.15, "", ha="center", va="top", fontsize=style.fontsize(12))
+        header = ax.text(header_x, 0.15, "", ha="center", va="top", fontsize=style.fontsize(12))
         return images, numbers, header
 
     def update(self, title: str, *blocks: tuple[torch.Tensor, torch.Tensor, str]) -> Figure:
@@ -153,8 +164,8 @@ def show_groups(x: torch.Tensor, dims: Iterable[int], *, layout: str | None = No
     """x as numbered cells, one colour per group of elements that share a mean and variance over dims."""
     dims, letters = _prepare(x, dims, layout)
     groups = group_ids(x.shape, dims)
-    grid = GroupGrid(x.shape, layout, blocks=1)
-    return grid.update(title or dims_title(dims, letters, int(groups.max()) + 1), (x, groups, ""))
+    title = title or dims_title(dims, letters, int(groups.max()) + 1)
+    return GroupGrid(x.shape, layout, blocks=1, title=title).update(title, (x, groups, ""))
 
 
 def before_after(x: torch.Tensor, dims: Iterable[int], *, layout: str | None = None, eps: float = 1e-5,
@@ -162,9 +173,10 @@ def before_after(x: torch.Tensor, dims: Iterable[int], *, layout: str | None = N
     """Input groups on the left, normalize(x, dims) on the right in the same colours: each group -> mean 0, var 1."""
     dims, letters = _prepare(x, dims, layout)
     groups = group_ids(x.shape, dims)
-    grid = grid or GroupGrid(x.shape, layout, blocks=2)
-    return grid.update(title or dims_title(dims, letters, int(groups.max()) + 1), (x, groups, "input x"),
-                       (normalize(x.float(), dims, eps), groups, "normalized: each colour has mean 0, var 1"))
+    title = title or dims_title(dims, letters, int(groups.max()) + 1) + " → each normalized to mean 0, var 1"
+    after = "normalized"
+    grid = grid or GroupGrid(x.shape, layout, blocks=2, header=after, title=title)
+    return grid.update(title, (x, groups, "input x"), (normalize(x.float(), dims, eps), groups, after))
 
 
 def side_by_side(x: torch.Tensor, dims_a: Iterable[int], dims_b: Iterable[int], *, layout: str | None = None,
@@ -177,7 +189,8 @@ def side_by_side(x: torch.Tensor, dims_a: Iterable[int], dims_b: Iterable[int], 
         groups = group_ids(x.shape, dims)
         head = dims_title(dims, letters, int(groups.max()) + 1)
         blocks.append((x, groups, f"{label}: {head}" if label else head))
-    return GroupGrid(x.shape, layout, blocks=2).update(title, *blocks)
+    widest = max((b[2] for b in blocks), key=len)
+    return GroupGrid(x.shape, layout, blocks=2, header=widest, title=title).update(title, *blocks)
 
 
 def groups_html(x: torch.Tensor, groups: torch.Tensor, *, layout: str | None = None, header: str = "") -> str:

@@ -79,6 +79,10 @@ def judge(answer: Any, outcomes: Sequence[Outcome], what: str, messages: dict[st
           rtol: float = 1e-4, atol: float = 1e-5) -> Verdict:
     """✓ if answer matches the right outcome; else name the mistakes of the simplest matching wrong outcome."""
     messages = messages or {}
+    right = next(o.value for o in outcomes if not o.mistakes)
+    if answer is None:
+        want = f"a tensor of shape {tuple(right.shape)}" if isinstance(right, torch.Tensor) else "a value"
+        return Verdict(False, f"✗ {what}: no answer yet: replace None with {want}.", ("missing",))
     if isinstance(answer, torch.Tensor):
         answer = answer.detach()
     for outcome in sorted(outcomes, key=lambda o: len(o.mistakes)):
@@ -87,7 +91,6 @@ def judge(answer: Any, outcomes: Sequence[Outcome], what: str, messages: dict[st
                 return Verdict(True, f"✓ {what}: correct.")
             said = "; and ".join(messages.get(m, MISTAKES.get(m, m)) for m in outcome.mistakes)
             return Verdict(False, f"✗ {what}: {said}.", outcome.mistakes)
-    right = next(o.value for o in outcomes if not o.mistakes)
     shape, want = _shape_of(answer), _shape_of(right)
     if want is not None and shape != want:
         return Verdict(False, f"✗ {what}: expected shape {want}, got {shape if shape else type(answer).__name__}.",
