@@ -40,8 +40,9 @@ class LayoutRecipe:
     y: torch.Tensor
 
     def __repr__(self) -> str:
-        return (f"LayoutRecipe({self.module} on {self.layout}, shape={self.shape}: {self.code}  "
-                f"# reduces dims {self.dims}, max |diff| vs normalize = {self.max_diff:.1e})")
+        close = "< 1e-5" if self.max_diff < 1e-5 else f"= {self.max_diff:.4f}"  # last digits vary with threads
+        return (f"LayoutRecipe({self.module} on {self.layout}, x of shape {self.shape}, {self.meaning}, dims "
+                f"{self.dims}:\n{self.code}\nmax |torch through this code - normalize(x, dims)| {close})")
 
 
 def parse_layout(layout: str) -> tuple[str, ...]:
