@@ -1,0 +1,135 @@
+"""What a person does in JupyterLab, as Playwright steps: open, Run All, read and move the normlab widgets."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from playwright.sync_api import Locator, Page, expect
+
+__all__ = ["open_notebook", "run_all", "widget_states", "wait_for_state", "change_control", "error_outputs",
+           "widget_views", "screenshot_full"]
+
+TIMEOUT_MS = 120_000  # a whole notebook runs within this; also the bound for every single wait below
+
+# One entry per normlab widget in the notebook, in page order: its name and what its own output area shows.
+# The figure is compared by the SHA-256 of the PNG bytes behind the <img>; the text as the HTML's textContent.
+STATES_JS = """
+async () => {
+  const sha = async (img) => {
+    if (!img || !img.src) return "";
+    const buf = await (await fetch(img.src)).arrayBuffer();
+    if (!buf.byteLength) return "";
+    const digest = await crypto.subtle.digest("SHA-256", buf);
+    return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  };
+  const states = [];
+  for (const area of document.querySelectorAll(".jp-Notebook .normlab-output")) {
+    const box = area.parentElement;
+    const cls = [...box.classList].find((c) => c.startsWith("normlab-"));
+    const text = area.querySelector(".normlab-output-text .widget-html-content");
+    const img = area.querySelector("img.normlab-output-figure");
+    states.push({
+      name: cls ? cls.slice("normlab-".length) : null,
+      text: text ? text.textContent : null,
+      png: await sha(img),
+      figure: !!img && getComputedStyle(img).display !== "none",
+    });
+  }
+  return states;
+}
+"""
+
+TEXT_OF_HTML_JS = "(html) => { const d = document.createElement('div'); d.innerHTML = html; return d.textContent; }"
+
+
+def open_notebook(page: Page, url: str) -> None:
+    """Open a notebook and wait until its kernel really exists and is idle (the status bar, not the toolbar)."""
+    page.goto(url)
+    expect(page.locator(".jp-NotebookPanel .jp-Cell").first).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator(".jp-StatusBar-Widget")).to_contain_text("| Idle", timeout=TIMEOUT_MS)
+
+
+def run_all(page: Page, code_cells: int) -> None:
+    """Run > Run All Cells, then wait for every code cell to show an execution count and the kernel to be idle."""
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    prompts = page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt")
+    expect(prompts).to_have_count(code_cells, timeout=TIMEOUT_MS)
+    expect(prompts).to_have_text([f"[{i}]:" for i in range(1, code_cells + 1)], timeout=TIMEOUT_MS)
+    expect(page.locator(".jp-StatusBar-Widget")).to_contain_text("| Idle", timeout=TIMEOUT_MS)
+
+
+def widget_states(page: Page) -> list[dict[str, Any]]:
+    """What every normlab widget's own output area shows now."""
+    return page.evaluate(STATES_JS)
+
+
+def expected_state(page: Page, state: dict[str, Any]) -> dict[str, Any]:
+    """A probe state (HTML, PNG hash) in the form the page reports it (text content)."""
+    text = page.evaluate(TEXT_OF_HTML_JS, state["html"])
+    return {"text": text, "png": state["png"], "figure": state["figure"]}
+
+
+def wait_for_state(page: Page, index: int, state: dict[str, Any], what: str, timeout: float = 20) -> None:
+    """Wait until widget `index` shows `state` (text, figure and whether a figure is shown); fail with a diff."""
+    want = expected_state(page, state)
+    deadline = time.monotonic() + timeout
+    while True:
+        states = widget_states(page)
+        got = {k: states[index][k] for k in want} if index < len(states) else None
+        if got == want or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(100)
+    assert got == want, f"{what}: the widget's output area shows\n  {got}\nexpected\n  {want}"
+
+
+def control(page: Page, widget: int, index: int) -> Locator:
+    """The `index`-th control of the `widget`-th normlab widget (controls sit in the first row of its box)."""
+    box = page.locator(".jp-Notebook .normlab-output").nth(widget).locator("xpath=..")
+    return box.locator(":scope > :first-child > *").nth(index)
+
+
+def change_control(page: Page, widget: int, step: dict[str, Any]) -> None:
+    """Do what a person does: tick the box, pick the next option, or focus the slider handle and press an arrow."""
+    ctrl = control(page, widget, step["index"])
+    kind, typ = step["kind"], step["type"]
+    if kind == "click":
+        target = ctrl.locator("input[type=checkbox]") if typ == "Checkbox" else ctrl
+        target.click()
+    elif kind == "choose" and typ in ("Dropdown", "Select"):
+        ctrl.locator("select").select_option(label=step["label"])
+    elif kind == "choose":
+        tag = "button" if typ == "ToggleButtons" else "label"
+        ctrl.locator(tag).filter(has_text=step["label"]).first.click()
+    elif kind == "key":
+        ctrl.locator(".noUi-handle").first.focus()
+        page.keyboard.press(step["key"])
+    else:
+        raise AssertionError(f"no browser action for {step}")
+
+
+def error_outputs(page: Page) -> list[str]:
+    """Every error or stderr output and every widget that failed to display."""
+    found = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
+    body = page.locator("body").inner_text()
+    if "Error displaying widget" in body:
+        found.append("'Error displaying widget' appears on the page")
+    return found
+
+
+def widget_views(page: Page) -> Locator:
+    """The outputs JupyterLab rendered as live widgets (without the widget extension they fall back to text)."""
+    return page.locator(".jp-Notebook .jp-OutputArea-output:has(> .jupyter-widgets)")
+
+
+def screenshot_full(page: Page, path: str) -> None:
+    """Screenshot the whole notebook: JupyterLab scrolls inside a panel, so grow the viewport to its height."""
+    height = page.evaluate(
+        "() => { const n = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer');"
+        " return n ? n.scrollHeight : document.body.scrollHeight; }"
+    )
+    width = page.viewport_size["width"] if page.viewport_size else 1280
+    page.set_viewport_size({"width": width, "height": min(int(height) + 200, 16_000)})
+    page.wait_for_timeout(300)
+    page.screenshot(path=path, full_page=True)
