@@ -81,7 +81,8 @@ def judge(answer: Any, outcomes: Sequence[Outcome], what: str, messages: dict[st
     messages = messages or {}
     right = next(o.value for o in outcomes if not o.mistakes)
     if answer is None:
-        want = f"a tensor of shape {tuple(right.shape)}" if isinstance(right, torch.Tensor) else "a value"
+        want = (f"a tensor of shape {tuple(right.shape)}" if isinstance(right, torch.Tensor)
+                else type(right).__name__ if isinstance(right, tuple) else "your answer")
         return Verdict(False, f"✗ {what}: no answer yet: replace None with {want}.", ("missing",))
     if isinstance(answer, torch.Tensor):
         answer = answer.detach()
