@@ -6,7 +6,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-__all__ = ["seconds", "median", "p95"]
+__all__ = ["seconds", "wall_and_cpu", "median", "p95"]
 
 
 def seconds(fn: Callable[[], object]) -> float:
@@ -14,6 +14,13 @@ def seconds(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+def wall_and_cpu(fn: Callable[[], object]) -> tuple[float, float]:
+    """Wall and process CPU seconds of one call: CPU time shows how much of a slow wall time is other load."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def median(xs: list[float]) -> float:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import ipywidgets as W
 from ipywidgets.widgets import widget_bool, widget_float, widget_int, widget_selection
 
-from benchmarks.timing import median, p95, seconds
+from benchmarks.timing import median, p95, wall_and_cpu
 
 __all__ = ["discover", "value_changes", "time_widget", "run_widgets"]
 
@@ -77,8 +77,10 @@ def time_widget(cls: type, changes: int = 40) -> dict[str, object]:
     for it in drivers.values():
         next(it)()
     calls = counter.calls
-    times = [1e3 * seconds(next(it)) for it in itertools.islice(itertools.cycle(drivers.values()), changes)]
-    return {"median": median(times), "p95": p95(times), "changes": changes, "renders": counter.calls - calls,
+    pairs = [wall_and_cpu(next(it)) for it in itertools.islice(itertools.cycle(drivers.values()), changes)]
+    times, cpu = [1e3 * w for w, _ in pairs], [1e3 * c for _, c in pairs]
+    return {"median": median(times), "p95": p95(times), "cpu_median": median(cpu), "cpu_p95": p95(cpu),
+            "changes": changes, "renders": counter.calls - calls,
             "errors": counter.errors, "last_error": counter.last, "controls": sorted(drivers)}
 
 

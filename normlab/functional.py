@@ -45,7 +45,7 @@ def _moments(x: torch.Tensor, dims: tuple[int, ...],
 
 def _standardize(centered: torch.Tensor, var: torch.Tensor, eps: float) -> torch.Tensor:
     """(x - mean) / sqrt(var + eps): the one formula behind every layer here."""
-    return centered / torch.sqrt(var + eps)
+    return centered * torch.rsqrt(var + eps)  # times 1/sqrt: a cheaper backward than dividing the big tensor
 
 
 def _opmath(x: torch.Tensor) -> torch.Tensor:
