@@ -22,7 +22,7 @@ from normlab import errors, style
 from normlab.explorer import Layout, dims_label, group_ids
 from normlab.functional import normalize
 
-__all__ = ["dims_title", "GroupGrid", "show_groups", "before_after", "side_by_side", "groups_html"]
+__all__ = ["dims_title", "GroupGrid", "show_groups", "before_after", "side_by_side", "groups_html", "cell_colours"]
 
 _CELL = 0.48  # inches per cell at SCALE 1
 
@@ -193,15 +193,20 @@ def side_by_side(x: torch.Tensor, dims_a: Iterable[int], dims_b: Iterable[int], 
     return GroupGrid(x.shape, layout, blocks=2, header=widest, title=title).update(title, *blocks)
 
 
+def cell_colours(n: int) -> list[str]:
+    """Hex background colours of n groups: the palette tinted so black numbers stay readable."""
+    return [to_hex(style.tint(c)) for c in style.palette(n)]
+
+
 def groups_html(x: torch.Tensor, groups: torch.Tensor, *, layout: str | None = None, header: str = "") -> str:
-    """The same drawing as HTML tables (fast to redraw in a widget): coloured, numbered cells per panel."""
+    """The same drawing as HTML tables (fast to redraw in a widget); sizes in em, so page CSS can scale them."""
     _check_drawable(x)
     letters, x = _letters(x.dim(), layout), x.detach().float().cpu()
-    colours = [to_hex(style.tint(c)) for c in style.palette(int(groups.max()) + 1)]
+    colours = cell_colours(int(groups.max()) + 1)
     rows, cols, panels = _panels(x, letters)
-    fmt, em = _fmt(x), f"{style.SCALE:.2f}em"
-    label = f"style='color:#595959;font-size:{0.75 * style.SCALE:.2f}em;padding:0 4px'"
-    cell = f"width:2.7em;height:1.9em;text-align:center;font-size:{em};border:2px solid white"
+    fmt = _fmt(x)
+    label = "style='color:#595959;font-size:0.75em;padding:0 0.3em'"
+    cell = "width:2.7em;height:1.9em;text-align:center;border:2px solid white"
     tables = []
     for title, grid, index in panels:
         ids = groups[index]
@@ -211,9 +216,9 @@ def groups_html(x: torch.Tensor, groups: torch.Tensor, *, layout: str | None = N
                 for c in range(grid.shape[1])) + "</tr>" for r in range(grid.shape[0]))
         foot = "<tr><td></td>" + "".join(f"<td {label} align='center'>{letters[-1].lower()}{c}</td>"
                                          for c in range(grid.shape[1])) + "</tr>"
-        tables.append(f"<table style='border-collapse:collapse'><caption style='font-size:{em}'>{title}</caption>"
+        tables.append(f"<table style='border-collapse:collapse'><caption>{title}</caption>"
                       f"{body}{foot}</table>")
     panels_html = "".join(f"<div>{t}</div>" for t in tables)
-    head = f"<div style='font-size:{1.1 * style.SCALE:.2f}em;text-align:center'>{header}</div>" if header else ""
+    head = f"<div style='font-size:1.1em;text-align:center'>{header}</div>" if header else ""
     return (f"<div class='normlab-grid'>{head}<div style='display:grid;grid-template-columns:repeat({cols}, auto);"
             f"gap:4px 12px'>{panels_html}</div></div>")

@@ -11,7 +11,7 @@ from html import escape
 import ipywidgets as W
 from matplotlib.figure import Figure
 
-from normlab import style, viz
+from normlab import viz
 from normlab.explorer import LAYOUTS, Exploration, explore, layout
 from normlab.widgets.base import NormlabWidget
 
@@ -27,9 +27,9 @@ def exploration_html(result: Exploration) -> str:
                       f"{result.max_diff:.1e}</p>")
     else:
         torch_part = f"<p><b>torch:</b> {escape(result.message)}</p>"
-    colours = style.palette(result.n_groups)
-    rows = "".join(f"<tr><td style='background:{colours[g]};width:1.2em'></td><td>{g}</td><td>{m:.4f}</td>"
-                   f"<td>{v:.4f}</td></tr>" for g, m, v in result.stats_rows())
+    colours, pad = viz.cell_colours(result.n_groups), "style='padding:0.1em 0.6em;text-align:right'"
+    rows = "".join(f"<tr><td style='background:{colours[g]};width:1.5em'></td><td {pad}>{g}</td><td {pad}>{m:.4f}</td>"
+                   f"<td {pad}>{v:.4f}</td></tr>" for g, m, v in result.stats_rows())
     more = f"<p><small>… {result.n_groups - 12} more groups</small></p>" if result.n_groups > 12 else ""
     head = escape(viz.dims_title(result.dims, result.layout.letters, result.n_groups))
     return (f"<p><b>{head}</b></p>{torch_part}<table><tr><th></th><th>group</th><th>mean</th><th>var</th></tr>"
