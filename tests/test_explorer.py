@@ -110,16 +110,32 @@ def test_explore_custom_input_and_errors() -> None:
 
 
 def test_register_layout_extends_the_table() -> None:
-    lay = X.register_layout(X.Layout("(B, T, E)", (2, 4, 3), channel_dim=None))
+    lay = X.register_layout(X.Layout("(P, Q, R)", (2, 4, 3), channel_dim=None))
     try:
-        result = X.explore("(B, T, E)", (2,))
-        assert [m.code for m in result.matches] == ["nn.LayerNorm(E)"]
+        result = X.explore("(P, Q, R)", (2,))
+        assert [m.code for m in result.matches] == ["nn.LayerNorm(R)"]
         torch.testing.assert_close(result.output, nn.LayerNorm(3)(result.x))
-        assert X.explore("(B, T, E)", (0, 1)).code == X.NO_MODULE
+        assert X.explore("(P, Q, R)", (0, 1)).code == X.NO_MODULE
         with pytest.raises(ValueError, match="letters"):
-            X.register_layout(X.Layout("(B, T)", (2, 4, 3)))
+            X.register_layout(X.Layout("(P, Q)", (2, 4, 3)))
     finally:
         del X.LAYOUTS[lay.name]
+
+
+ALL_CASES = [(name, dims) for name, lay in X.LAYOUTS.items() for dims in X.all_dim_subsets(len(lay.shape))]
+
+
+@pytest.mark.parametrize(("name", "dims"), ALL_CASES)
+def test_every_registered_layout_and_subset(name: str, dims: tuple[int, ...]) -> None:
+    """Layouts registered by other modules too: output by hand, each match's torch module, the widget."""
+    result = X.explore(name, dims)
+    if dims:
+        torch.testing.assert_close(result.output, by_hand(result.x, dims))
+        for m in result.matches:
+            torch.testing.assert_close(m.make(result.layout.sizes()).train()(result.x), result.output)
+    widget = AxisExplorer(name, dims)
+    assert widget.result.dims == dims and widget.result.code == result.code
+    assert result.code in widget.text.value and "Traceback" not in widget.text.value
 
 
 def test_group_ids_share_exactly_the_kept_indices() -> None:
