@@ -32,8 +32,8 @@ lab: setup ## open JupyterLab on notebooks/ at 127.0.0.1 (token printed below; C
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.ip=127.0.0.1 --no-browser \
 		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
-lint: setup ## ruff over normlab/, tests/ and the notebooks
-	$(BIN)/ruff check normlab tests notebooks
+lint: setup ## ruff over normlab/, tests/, tools/ and the notebooks
+	$(BIN)/ruff check normlab tests notebooks tools
 
 test: setup lint ## lint, unit tests and nbval over every notebook, in one pytest run
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) tests notebooks
@@ -41,3 +41,23 @@ test: setup lint ## lint, unit tests and nbval over every notebook, in one pytes
 .PHONY: bench
 bench: setup ## time normlab vs torch kernels, widget redraws, the nbval suite, import; writes build/bench.json
 	$(BIN)/python -m benchmarks.bench
+
+# Instructor's tools. The pages and slides are built from the notebooks' stored outputs (nothing is executed) and
+# load every script from build/vendor/, copied from pinned npm tarballs fetched once (tools/web-assets.lock).
+ASSETS := $(VENV)/web-assets
+.PHONY: web-assets slides html refresh
+
+$(ASSETS)/.stamp: tools/web-assets.lock tools/web_assets.py | $(STAMP)
+	$(BIN)/python tools/web_assets.py $(ASSETS)
+	@touch $@
+
+web-assets: $(ASSETS)/.stamp ## fetch reveal.js, MathJax, require.js, jQuery, the widget HTML manager (npm, pinned; once)
+
+slides: setup $(ASSETS)/.stamp ## offline reveal.js slides of every notebook: build/slides/NN_*.slides.html
+	$(BIN)/python tools/export_static.py slides notebooks build $(ASSETS)
+
+html: setup $(ASSETS)/.stamp ## offline static HTML of every notebook with outputs: build/html/index.html
+	$(BIN)/python tools/export_static.py html notebooks build $(ASSETS)
+
+refresh: setup ## maintainers: re-execute notebooks in place (NB=notebooks/x.ipynb for one); refuses uncommitted ones
+	$(BIN)/python tools/refresh_notebooks.py $(NB)

@@ -10,7 +10,7 @@ import matplotlib as mpl
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
-__all__ = ["OKABE_ITO", "SCALE", "use", "palette", "fontsize", "tint"]
+__all__ = ["OKABE_ITO", "SCALE", "use", "palette", "fontsize", "tint", "projector", "projector_css"]
 
 # Okabe & Ito (2008), black left out: it is reserved for the numbers drawn on top of the colours.
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
@@ -77,3 +77,27 @@ def use(scale: float | None = None) -> None:
         "image.cmap": "cividis",
     })
     _show_figures_in_ipython()
+
+
+def projector_css(scale: float) -> str:
+    """CSS that scales every normlab widget's controls and output text (ipywidgets sizes are CSS variables)."""
+    sizes = {"font-size": 13, "inline-height": 28, "inline-label-width": 80, "inline-width": 300,
+             "inline-width-short": 148, "slider-handle-size": 16, "slider-track-thickness": 4, "input-padding": 4}
+    variables = "".join(f"--jp-widgets-{name}: {px * scale:.0f}px; " for name, px in sizes.items())
+    return (f".jupyter-widgets[class*='normlab-'] {{ {variables}font-size: {13 * scale:.0f}px; }}\n"
+            f".normlab-output-text {{ font-size: {13 * scale:.0f}px; line-height: 1.4; }}")
+
+
+def projector(scale: float = 1.5) -> None:
+    """For presenting: figure fonts, visualizer cells and widget controls `scale` times larger from now on."""
+    use(scale)
+    try:
+        from IPython import get_ipython
+        from IPython.display import HTML, display
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        # a <style> output applies to the whole page, so widgets shown before and after this call grow alike
+        display(HTML(f"<style>{projector_css(SCALE)}</style>"))
+        print(f"projector style: figures, visualizer cells and widget controls x{SCALE:g} (normlab.style.use(1.0) "
+              "resets figures; clear this cell's output to reset widgets)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -44,9 +45,14 @@ class LabServer:
         """The server's URL without the token."""
         return f"http://127.0.0.1:{self.port}"
 
-    def url(self, path: str) -> str:
-        """URL of a path on the server, with the token."""
-        return f"{self.base_url}/{path.lstrip('/')}?token={self.token}"
+    def url(self, path: str, query: str = "") -> str:
+        """URL of a path on the server, with the token (and an optional extra query string)."""
+        return f"{self.base_url}/{path.lstrip('/')}?token={self.token}" + (f"&{query}" if query else "")
+
+    def notebook_url(self, name: str) -> str:
+        """A notebook opened in its own fresh workspace, so no tab from an earlier notebook is restored."""
+        workspace = re.sub(r"[^A-Za-z0-9]+", "-", Path(name).stem)
+        return self.url(f"lab/workspaces/{workspace}/tree/{name}", "reset")
 
     def log_tail(self, lines: int = 30) -> str:
         """The last lines of the server log (for failure messages)."""

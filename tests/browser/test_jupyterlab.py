@@ -46,7 +46,7 @@ def test_notebook_in_jupyterlab(notebook: str, lab: LabServer, page: Any, screen
         # the expected contents come from a second, independent kernel running the same notebook meanwhile
         probe = pool.submit(probe_notebook, lab.root / notebook)
         try:
-            open_notebook(page, lab.url(f"lab/tree/{notebook}"))
+            open_notebook(page, lab.notebook_url(notebook))
             expected = probe.result()
             run_all(page, expected["code_cells"])
             expect(widget_views(page)).to_have_count(expected["views"], timeout=30_000)
@@ -79,3 +79,38 @@ def test_lab_refuses_api_calls_without_token(lab: LabServer, browser: Any) -> No
         assert context.request.get(lab.url("api/contents")).status == 200
     finally:
         context.close()
+
+
+PROJECTOR_CELLS = [
+    "import ipywidgets as W\nfrom normlab import style\nfrom normlab.widgets import NormlabWidget\n\n\n"
+    "class Tiny(NormlabWidget):\n    name = 'tiny'\n\n    def compute(self):\n"
+    "        return f\"<p>n = {self.controls['n'].value}</p>\", None\n\n\n"
+    "Tiny({'n': W.IntSlider(3, description='n'), 'on': W.Checkbox(True, description='on')})",
+    "W.IntSlider(3, description='plain')",
+    "style.projector(2.0)",
+]
+
+SIZES_JS = """() => {
+  const px = (el) => parseFloat(getComputedStyle(el).fontSize);
+  const tiny = document.querySelector('.normlab-tiny'), plain = document.querySelectorAll('.widget-slider')[1];
+  return {label: px(tiny.querySelector('.widget-label')), plain: px(plain.querySelector('.widget-label')),
+          text: px(tiny.querySelector('.normlab-output-text .widget-html-content')),
+          handle: tiny.querySelector('.noUi-handle').getBoundingClientRect().height,
+          plain_handle: plain.querySelector('.noUi-handle').getBoundingClientRect().height};
+}"""
+
+
+def test_projector_enlarges_widget_controls(lab: LabServer, page: Any) -> None:
+    """After style.projector(2), a normlab widget's controls are twice the size of a plain ipywidget's."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in PROJECTOR_CELLS])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nbformat.write(nb, lab.root / "zz_projector_check.ipynb")  # the served temp copy, never notebooks/
+    open_notebook(page, lab.notebook_url("zz_projector_check.ipynb"))
+    run_all(page, len(PROJECTOR_CELLS))
+    expect(widget_views(page)).to_have_count(2, timeout=30_000)
+    expect(page.locator(".normlab-tiny .widget-html-content")).to_have_text("n = 3")
+    sizes = page.evaluate(SIZES_JS)
+    assert sizes["label"] == pytest.approx(2 * sizes["plain"], rel=0.1), sizes
+    assert sizes["text"] >= sizes["label"] and sizes["handle"] > 1.5 * sizes["plain_handle"], sizes

@@ -1,0 +1,96 @@
+"""Offline static copies of the notebooks, from their stored outputs (nothing is executed, notebooks/ is only read).
+
+Usage: python tools/export_static.py {html,slides} NOTEBOOKS BUILD ASSETS
+  html   -> BUILD/html/NN_name.html and BUILD/html/index.html (links to the pages and, if built, the slides)
+  slides -> BUILD/slides/NN_name.slides.html (reveal.js; a cell's slideshow.slide_type starts slides)
+Every script the pages load (reveal.js, require.js, jQuery, MathJax, the ipywidgets HTML manager that draws each
+widget's saved state, figure included) is copied from ASSETS (make web-assets) into BUILD/vendor and linked
+relatively, so the pages open from disk or a USB stick with no network.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from html import escape
+from pathlib import Path
+
+from nbconvert import HTMLExporter, SlidesExporter
+
+__all__ = ["export", "write_index"]
+
+VENDOR = "../vendor"
+# The reveal template imports mermaid unconditionally; the notebooks draw no mermaid diagrams, so a stub will do.
+MERMAID_STUB = "export default { initialize() {}, run() {} };\n"
+
+
+def _copy_assets(assets: Path, build: Path) -> None:
+    if not (assets / "reveal.js" / "dist" / "reveal.js").exists():
+        sys.exit(f"no offline web assets in {assets}: run `make web-assets` once (fetches them from npm)")
+    shutil.copytree(assets, build / "vendor", dirs_exist_ok=True)
+    (build / "vendor" / "mermaid-stub.mjs").write_text(MERMAID_STUB)
+
+
+def _exporter(kind: str) -> HTMLExporter:
+    # "white" uses its bundled font (other themes @import Google Fonts); long slides scroll instead of clipping
+    if kind == "slides":
+        exporter = SlidesExporter(reveal_theme="white", reveal_scroll=True)
+    else:
+        exporter = HTMLExporter(template_name="lab")
+    exporter.require_js_url = f"{VENDOR}/requirejs/require.js"
+    exporter.jquery_url = f"{VENDOR}/jquery/dist/jquery.min.js"
+    exporter.mathjax_url = f"{VENDOR}/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"
+    exporter.widget_renderer_url = f"{VENDOR}/@jupyter-widgets/html-manager/dist/embed-amd.js"
+    exporter.mermaid_js_url = f"{VENDOR}/mermaid-stub.mjs"
+    if kind == "slides":
+        exporter.reveal_url_prefix = f"{VENDOR}/reveal.js"
+    return exporter
+
+
+def export(kind: str, notebooks: Path, build: Path, assets: Path) -> list[Path]:
+    """Write one page (or slide deck) per notebook into build/<kind>/ and return their paths."""
+    _copy_assets(assets, build)
+    out_dir, exporter = build / kind, _exporter(kind)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for nb in sorted(notebooks.glob("*.ipynb")):
+        body, _ = exporter.from_filename(str(nb))
+        target = out_dir / (nb.stem + (".slides.html" if kind == "slides" else ".html"))
+        target.write_text(body, encoding="utf-8")
+        written.append(target)
+        print(f"{kind}: {nb} -> {target}")
+    return written
+
+
+def _title(nb: Path) -> str:
+    for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] == "markdown":
+            first = "".join(cell["source"]).strip().splitlines()[0]
+            return first.lstrip("# ").strip()
+    return nb.stem
+
+
+def write_index(notebooks: Path, build: Path) -> Path:
+    """build/html/index.html: every notebook's title, its page and its slides."""
+    rows = []
+    for nb in sorted(notebooks.glob("*.ipynb")):
+        slides = f" · <a href='../slides/{nb.stem}.slides.html'>slides</a>"
+        rows.append(f"<li><a href='{nb.stem}.html'>{escape(_title(nb))}</a> <small>({nb.name}{slides})</small></li>")
+    page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>normlab notebooks</title>"
+            "<style>body{font:18px/1.5 sans-serif;max-width:50em;margin:2em auto}small{color:#555}</style></head>"
+            "<body><h1>normlab notebooks</h1><p>Static copies with their outputs (widgets show their saved state; "
+            "run <code>make lab</code> to move them). Slides need <code>make slides</code>.</p>"
+            f"<ol>{''.join(rows)}</ol></body></html>\n")
+    target = build / "html" / "index.html"
+    target.write_text(page, encoding="utf-8")
+    return target
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 5 or sys.argv[1] not in ("html", "slides"):
+        sys.exit(__doc__)
+    kind, notebooks, build, assets = sys.argv[1], *map(Path, sys.argv[2:])
+    export(kind, notebooks, build, assets)
+    if kind == "html":
+        print(f"html: index -> {write_index(notebooks, build)}")
