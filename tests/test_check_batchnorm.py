@@ -109,3 +109,19 @@ def test_exercise_data_are_fresh_copies_and_questions_print() -> None:
 def test_judge_prefers_the_right_answer_when_a_mistake_coincides() -> None:
     outcomes = [Outcome(torch.ones(2), ("no_update",)), Outcome(torch.ones(2))]
     assert judge(torch.ones(2), outcomes, "t").ok
+
+
+def test_affine_exercise() -> None:
+    ex = check.batchnorm1d_affine
+    x, weight, bias = ex.x, ex.weight, ex.bias
+    bn = nn.BatchNorm1d(3).train()
+    with torch.no_grad():
+        bn.weight.copy_(weight)
+        bn.bias.copy_(bias)
+    assert ex(bn(x)).ok
+    x_hat = wrong(x, (0,))
+    assert ex(weight * x_hat + bias).ok
+    assert ex(bias * x_hat + weight).mistakes == ("swapped",)
+    assert ex(x_hat).mistakes == ("no_affine",)
+    assert ex(weight * wrong(x, (0,), unbiased=True) + bias).mistakes == ("unbiased",)
+    assert ex(weight * wrong(x, (1,)) + bias).mistakes == ("dims(1,)",)

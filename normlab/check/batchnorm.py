@@ -10,8 +10,8 @@ import torch
 
 from normlab.check.core import Exercise, Outcome, mean_outcomes, normalization_outcomes, running_outcomes
 
-__all__ = ["batchnorm1d_2d", "batchnorm1d_running_var", "batchnorm1d_3d", "batchnorm1d_3d_mean", "batchnorm2d",
-           "batchnorm2d_running_mean", "batchnorm2d_weight_shape"]
+__all__ = ["batchnorm1d_2d", "batchnorm1d_affine", "batchnorm1d_running_var", "batchnorm1d_3d", "batchnorm1d_3d_mean",
+           "batchnorm2d", "batchnorm2d_running_mean", "batchnorm2d_weight_shape"]
 
 
 def _data(shape: tuple[int, ...], seed: int, quiet_channel: int = 2) -> torch.Tensor:
@@ -32,6 +32,25 @@ batchnorm1d_2d = Exercise(
     "training (gamma = 1, beta = 0, eps = 1e-5).",
     {"x": _data((6, 3), seed=1)},
     lambda x: _normalized(x, (0,), "BatchNorm1d"))
+
+_AFFINE_MISTAKES = {"swapped": "you swapped gamma and beta: y = weight * x_hat + bias (gamma scales, beta shifts)",
+                    "no_affine": "you left out the affine step: after normalizing, y = weight * x_hat + bias"}
+
+
+def _affine(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> tuple[list[Outcome], dict[str, str]]:
+    """Normalization outcomes with gamma and beta, plus gamma/beta swapped or left out."""
+    outcomes, messages = normalization_outcomes(x, (0,), 1e-5, "BatchNorm1d", weight, bias)
+    plain = normalization_outcomes(x, (0,), 1e-5, "BatchNorm1d")[0][0].value
+    outcomes += [Outcome(plain * bias.double() + weight.double(), ("swapped",)), Outcome(plain, ("no_affine",))]
+    return outcomes, {**messages, **_AFFINE_MISTAKES}
+
+
+batchnorm1d_affine = Exercise(
+    "batchnorm1d_affine",
+    "x has shape (N, C) = (6, 3). A BatchNorm1d(3) in training has weight (gamma) and bias (beta) as given. "
+    "Compute its output by hand (eps = 1e-5).",
+    {"x": _data((6, 3), seed=1), "weight": torch.tensor([2.0, 0.5, -1.0]), "bias": torch.tensor([1.0, 0.0, 3.0])},
+    _affine)
 
 batchnorm1d_running_var = Exercise(
     "batchnorm1d_running_var",
