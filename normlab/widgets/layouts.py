@@ -8,8 +8,9 @@ from html import escape
 import ipywidgets as W
 from matplotlib.figure import Figure
 
+from normlab.explorer import group_ids
 from normlab.layouts import DEFAULT_SIZES, LAYOUTS, MODULES, LayoutRecipe, layout_recipe, parse_layout
-from normlab.viz import dims_title, show_groups
+from normlab.viz import dims_title, groups_html, show_groups
 from normlab.widgets.base import NormlabWidget
 
 __all__ = ["recipe_sizes", "recipe_html", "plot_recipe", "LayoutWidget"]
@@ -34,11 +35,15 @@ def recipe_html(r: LayoutRecipe) -> str:
             f"<p>Calling the layer on x as it is: <pre>{escape(r.naive)}</pre></p>")
 
 
+def _title(r: LayoutRecipe) -> str:
+    """'BatchNorm1d on (B, T, E)' and what it reduces over."""
+    groups = r.x.numel() // math.prod(r.shape[d] for d in r.dims)
+    return f"{r.module} on {r.layout}\n{dims_title(r.dims, parse_layout(r.layout), groups)}"
+
+
 def plot_recipe(r: LayoutRecipe) -> Figure:
     """x in its own layout, one colour per group of elements that share a mean and variance."""
-    groups = r.x.numel() // math.prod(r.shape[d] for d in r.dims)
-    title = f"{r.module} on {r.layout}\n{dims_title(r.dims, parse_layout(r.layout), groups)}"
-    return show_groups(r.x, r.dims, layout=r.layout, title=title)
+    return show_groups(r.x, r.dims, layout=r.layout, title=_title(r))
 
 
 class LayoutWidget(NormlabWidget):
@@ -56,8 +61,10 @@ class LayoutWidget(NormlabWidget):
                                      indent=False),
         })
 
-    def compute(self) -> tuple[str, Figure]:
+    def compute(self) -> tuple[str, None]:
         c = self.controls
         layout = c["layout"].value
         r = layout_recipe(layout, c["module"].value, recipe_sizes(layout, c["same_sizes"].value), self.seed)
-        return recipe_html(r), plot_recipe(r)
+        # HTML grids rather than plot_recipe's PNG: the same drawing, redrawn in milliseconds.
+        head = "<br>".join(escape(line) for line in _title(r).splitlines())
+        return groups_html(r.x, group_ids(r.shape, r.dims), layout=r.layout, header=head) + recipe_html(r), None
