@@ -15,7 +15,8 @@ __all__ = ["NormlabWidget", "figure_png"]
 def figure_png(fig: Figure, dpi: int = 80) -> bytes:
     """Render a matplotlib figure to PNG bytes (Agg, no pyplot state)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    # zlib level 1: same pixels, a few % more bytes, encoded in about half the time of the default 6.
+    fig.savefig(buf, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
     return buf.getvalue()
 
 
