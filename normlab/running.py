@@ -103,8 +103,9 @@ def _blobs(n: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
 def toy_bn_classifier(seed: int = 0, steps: int = 150, lr: float = 0.2) -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
     """Train Linear-BatchNorm1d-ReLU-Linear on two blobs (seeded); return the model in eval mode and a test set."""
     gen = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
-    model = nn.Sequential(nn.Linear(2, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 2))
+    with torch.random.fork_rng():  # seeded weights without moving the caller's global random state
+        torch.manual_seed(seed)
+        model = nn.Sequential(nn.Linear(2, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 2))
     for _ in range(steps):  # plain SGD by hand: torch.optim's first use costs seconds of imports
         x, y = _blobs(32, gen)
         model.zero_grad()

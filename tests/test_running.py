@@ -166,3 +166,13 @@ def test_trace_repr_is_short() -> None:
     text = repr(simulate_running_stats(steps=2))
     assert text.startswith("RunningTrace(momentum=0.1, steps=2") and len(text) < 200
     assert math.isfinite(float(text.split("running_mean=")[1].split(",")[0]))
+
+
+def test_toy_classifier_is_seeded_and_leaves_the_global_rng_alone() -> None:
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    a = toy_bn_classifier(seed=1, steps=5)
+    assert torch.equal(torch.rand(3), expected)
+    b = toy_bn_classifier(seed=1, steps=5)
+    assert all(torch.equal(p, q) for p, q in zip(a[0].state_dict().values(), b[0].state_dict().values(), strict=True))
