@@ -22,14 +22,14 @@ __all__ = ["export", "write_index"]
 
 VENDOR = "../vendor"
 # The reveal template imports mermaid unconditionally; the notebooks draw no mermaid diagrams, so a stub will do.
-MERMAID_STUB = "export default { initialize() {}, run() {} };\n"
+# A data: URL, because browsers refuse module imports from file:// pages.
+MERMAID_STUB = "data:text/javascript,export%20default%20%7Binitialize()%7B%7D%2Crun()%7B%7D%7D%3B"
 
 
 def _copy_assets(assets: Path, build: Path) -> None:
     if not (assets / "reveal.js" / "dist" / "reveal.js").exists():
         sys.exit(f"no offline web assets in {assets}: run `make web-assets` once (fetches them from npm)")
-    shutil.copytree(assets, build / "vendor", dirs_exist_ok=True)
-    (build / "vendor" / "mermaid-stub.mjs").write_text(MERMAID_STUB)
+    shutil.copytree(assets, build / "vendor", dirs_exist_ok=True, ignore=shutil.ignore_patterns(".stamp"))
 
 
 def _exporter(kind: str) -> HTMLExporter:
@@ -42,7 +42,7 @@ def _exporter(kind: str) -> HTMLExporter:
     exporter.jquery_url = f"{VENDOR}/jquery/dist/jquery.min.js"
     exporter.mathjax_url = f"{VENDOR}/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"
     exporter.widget_renderer_url = f"{VENDOR}/@jupyter-widgets/html-manager/dist/embed-amd.js"
-    exporter.mermaid_js_url = f"{VENDOR}/mermaid-stub.mjs"
+    exporter.mermaid_js_url = MERMAID_STUB
     if kind == "slides":
         exporter.reveal_url_prefix = f"{VENDOR}/reveal.js"
     return exporter

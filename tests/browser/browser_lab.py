@@ -23,9 +23,9 @@ REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = Path(os.environ.get("NORMLAB_BROWSER_NOTEBOOKS", REPO / "notebooks"))
 
 # User settings written before start: every cell stays in the DOM (so "all cells present" and a full-page
-# screenshot mean something), and JupyterLab never asks about or fetches news and updates.
+# screenshot mean something; no blank scroll-past-end), and JupyterLab never asks about or fetches news and updates.
 SETTINGS = {
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none", "scrollPastEnd": False},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"checkForUpdates": False, "fetchNews": "false"},
 }
 

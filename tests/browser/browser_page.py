@@ -125,12 +125,13 @@ def widget_views(page: Page) -> Locator:
 
 
 def screenshot_full(page: Page, path: str) -> None:
-    """Screenshot the whole notebook: JupyterLab scrolls inside a panel, so grow the viewport to its height."""
+    """Screenshot the whole notebook: JupyterLab scrolls inside a panel, so grow the viewport to fit all of it."""
     height = page.evaluate(
         "() => { const n = document.querySelector('.jp-NotebookPanel .jp-WindowedPanel-outer');"
-        " return n ? n.scrollHeight : document.body.scrollHeight; }"
+        " return n ? window.innerHeight - n.clientHeight + n.scrollHeight : document.body.scrollHeight; }"
     )
     width = page.viewport_size["width"] if page.viewport_size else 1280
-    page.set_viewport_size({"width": width, "height": min(int(height) + 200, 16_000)})
+    page.set_viewport_size({"width": width, "height": min(int(height) + 20, 16_000)})
+    page.evaluate("() => document.querySelectorAll('.jp-WindowedPanel-outer').forEach((n) => n.scrollTo(0, 0))")
     page.wait_for_timeout(300)
     page.screenshot(path=path, full_page=True)

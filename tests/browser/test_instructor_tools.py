@@ -1,0 +1,99 @@
+"""The instructor's tools: offline static HTML and slides (opened in Chromium with the network cut), and the
+maintainers' refresh that never overwrites uncommitted notebooks."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_lab import NOTEBOOKS, REPO
+
+TOOLS = REPO / "tools"
+ASSETS = REPO / ".venv" / "web-assets"
+
+
+def _tool(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _widget_notebook() -> Path:
+    for nb in sorted(NOTEBOOKS.glob("*.ipynb")):
+        if "widgets" in json.loads(nb.read_text(encoding="utf-8"))["metadata"]:
+            return nb
+    pytest.skip("no notebook with saved widget state to export")
+
+
+def _open_offline(browser: Any, page_path: Path) -> tuple[Any, Any, list[str], list[str]]:
+    """Open a file:// page with every non-file request aborted and recorded, and collect script errors."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    outside, errors = [], []
+    context.route(lambda url: not url.startswith(("file:", "data:", "blob:")),
+                  lambda route: (outside.append(route.request.url), route.abort()))
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(page_path.as_uri())
+    return context, page, outside, errors
+
+
+@pytest.mark.skipif(not (ASSETS / ".stamp").exists(), reason="offline web assets missing: run `make web-assets`")
+@pytest.mark.parametrize("kind", ["html", "slides"])
+def test_static_export_works_offline(kind: str, browser: Any, tmp_path: Path) -> None:
+    """A notebook's page/slides load no outside URL, draw its widgets from their saved state, and raise nothing."""
+    source = tmp_path / "notebooks"
+    source.mkdir()
+    nb = shutil.copy(_widget_notebook(), source)
+    before = Path(nb).read_bytes()
+    exporter = _tool("export_static")
+    (page_path,) = exporter.export(kind, source, tmp_path / "build", ASSETS)
+    if kind == "html":
+        assert "index.html" in exporter.write_index(source, tmp_path / "build").name
+    assert Path(nb).read_bytes() == before, "exporting must only read the notebook"
+    context, page, outside, errors = _open_offline(browser, page_path)
+    try:
+        widgets = page.locator(".jupyter-widgets[class*='normlab-']:not(.normlab-output)")
+        page.wait_for_function("() => typeof MathJax !== 'undefined' && document.querySelector('.jupyter-widgets')",
+                               timeout=30_000)
+        assert widgets.count() >= 1
+        assert page.get_by_text("Error displaying widget").count() == 0
+        if kind == "slides":
+            page.wait_for_selector(".reveal.ready", state="attached", timeout=30_000)
+            assert page.locator(".reveal .slides > section").count() > 1, "sections should become slides"
+        figures = page.locator("img.normlab-output-figure")
+        drawn = "async (img) => getComputedStyle(img).display === 'none' || (await img.decode(), img.naturalWidth > 0)"
+        for i in range(figures.count()):
+            assert figures.nth(i).evaluate(drawn), f"widget figure {i} is shown but not drawn"
+        assert outside == [], f"the {kind} export asked the network for {outside}"
+        assert errors == [], f"script errors in the {kind} export: {errors}"
+    finally:
+        context.close()
+
+
+def test_refresh_refuses_notebooks_with_uncommitted_changes(tmp_path: Path) -> None:
+    """make refresh names every modified or untracked notebook and changes nothing."""
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "init.defaultBranch=main"]
+    (tmp_path / "notebooks").mkdir()
+    done, edited = tmp_path / "notebooks" / "01_done.ipynb", tmp_path / "notebooks" / "02_edited.ipynb"
+    for path in (done, edited):
+        path.write_text("{}")
+    subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "add", "notebooks"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-qm", "notebooks"], cwd=tmp_path, check=True)
+    edited.write_text('{"cells": ["a learner\'s work"]}')
+    untracked = tmp_path / "notebooks" / "03_new.ipynb"
+    untracked.write_text("{}")
+    result = subprocess.run([sys.executable, str(TOOLS / "refresh_notebooks.py")], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "notebooks/02_edited.ipynb" in result.stderr and "notebooks/03_new.ipynb" in result.stderr
+    assert "01_done" not in result.stderr and "nothing was changed" in result.stderr
+    assert edited.read_text() == '{"cells": ["a learner\'s work"]}' and done.read_text() == "{}"
