@@ -55,12 +55,13 @@ def table(result: dict, details: dict) -> str:
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmarks and write build/bench.json with exactly the keys the issue names."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=15, help="interleaved repeats per kernel case")
+    parser.add_argument("--repeats", type=int, default=21, help="interleaved repeats per kernel case")
     parser.add_argument("--changes", type=int, default=40, help="timed control changes per widget (>= 30)")
     parser.add_argument("--skip-suite", action="store_true", help="skip the nbval run (suite_s becomes null)")
     args = parser.parse_args(argv)
     build = ROOT / "build"
     build.mkdir(exist_ok=True)
+    load_at_start = os.getloadavg()
     kernels = run_ratios(args.repeats)
     widget_ms, widgets = run_widgets(args.changes)
     suite_s, notebooks_s, summary = (None, {}, "skipped") if args.skip_suite else run_suite(ROOT, build)
@@ -69,11 +70,17 @@ def main(argv: list[str] | None = None) -> None:
               "suite_s": suite_s, "notebooks_s": notebooks_s, "import_s": imports["normlab"]}
     details = {"kernels": kernels, "widgets": widgets, "suite": summary, "imports": imports,
                "machine": {"torch": torch.__version__, "threads": torch.get_num_threads(), "cpus": os.cpu_count(),
-                           "python": platform.python_version(), "loadavg_at_end": os.getloadavg()}}
+                           "python": platform.python_version(), "loadavg_at_start": load_at_start,
+                           "loadavg_at_end": os.getloadavg()}}
     (build / "bench.json").write_text(json.dumps(result, indent=1) + "\n")
     (build / "bench-details.json").write_text(json.dumps(details, indent=1) + "\n")
     m = details["machine"]
-    print(f"torch {m['torch']}, {m['threads']} threads, {m['cpus']} CPUs, load average {m['loadavg_at_end'][0]:.1f}")
+    load = max(m["loadavg_at_start"][0], m["loadavg_at_end"][0])
+    print(f"torch {m['torch']}, {m['threads']} threads, {m['cpus']} CPUs, 1-min load average "
+          f"{m['loadavg_at_start'][0]:.1f} at start, {m['loadavg_at_end'][0]:.1f} at end")
+    if load > (m["cpus"] or 1):
+        print("WARNING: other processes were competing for the CPUs: times are inflated and ratios noisy; "
+              "rerun on an idle machine for numbers to compare against the targets.")
     print(table(result, details))
     print(f"\nwrote {build / 'bench.json'} and {build / 'bench-details.json'}")
 
