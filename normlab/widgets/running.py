@@ -26,44 +26,25 @@ def _title(trace: RunningTrace) -> str:
     return f"each batch statistic reduces over the batch: N = {trace.batches.shape[1]} values\n{rule}"
 
 
-class _RunningPlot:
-    """Two panels (mean, variance) whose artists are updated in place on every redraw."""
-
-    def __init__(self, steps: int) -> None:
-        self.fig = Figure(figsize=(9, 3.8), layout="constrained")
-        colours = style.palette(3)
-        self.lines = {}
-        for k, key in enumerate(("mean", "var")):
-            ax = self.fig.add_subplot(1, 2, k + 1)
-            running, = ax.plot([], [], color=colours[0], label=f"running_{key}")
-            batch, = ax.plot([], [], "o", color=colours[1], markersize=3, alpha=0.6, label=f"batch {key}")
-            true, = ax.plot([0, steps], [0, 0], "--", color=colours[2], label=f"true {key}")
-            ax.set_xlim(0, steps)
-            ax.set_xlabel("batches seen")
-            ax.set_title(f"running_{key}")
-            ax.legend(loc="upper right", fontsize=style.fontsize(9))
-            self.lines[key] = (running, batch, true)
-        self.title = self.fig.suptitle("", fontsize=style.fontsize(11))
-
-    def update(self, trace: RunningTrace, step: int) -> Figure:
-        """Show the first `step` batches of trace."""
-        xs = list(range(step + 1))
-        for key, running, batch, true in (("mean", trace.running_mean, trace.batch_mean, trace.true_mean),
-                                          ("var", trace.running_var, trace.batch_var, trace.true_var)):
-            line, dots, truth = self.lines[key]
-            line.set_data(xs, running[: step + 1].tolist())
-            dots.set_data(xs[1:], batch[:step].tolist())
-            truth.set_ydata([true, true])
-            values = [*running.tolist(), *batch.tolist(), true]
-            line.axes.set_ylim(min(values) - 0.3, max(values) + 0.3)
-        self.title.set_text(_title(trace))
-        return self.fig
-
-
 def plot_running(trace: RunningTrace, step: int | None = None) -> Figure:
     """Running mean and variance over the first `step` batches against the true population values."""
     steps = len(trace.batch_mean)
-    return _RunningPlot(steps).update(trace, steps if step is None else max(0, min(step, steps)))
+    step = steps if step is None else max(0, min(step, steps))
+    fig = Figure(figsize=(9, 3.8), layout="constrained")
+    colours = style.palette(3)
+    for k, (key, running, batch, true) in enumerate((("mean", trace.running_mean, trace.batch_mean, trace.true_mean),
+                                                     ("var", trace.running_var, trace.batch_var, trace.true_var))):
+        ax = fig.add_subplot(1, 2, k + 1)
+        ax.plot(range(step + 1), running[: step + 1].tolist(), color=colours[0], label=f"running_{key}")
+        ax.plot(range(1, step + 1), batch[:step].tolist(), "o", color=colours[1], markersize=3, alpha=0.6,
+                label=f"batch {key}")
+        ax.plot([0, steps], [true, true], "--", color=colours[2], label=f"true {key}")
+        values = [*running.tolist(), *batch.tolist(), true]
+        ax.set(xlim=(0, steps), ylim=(min(values) - 0.3, max(values) + 0.3), xlabel="batches seen",
+               title=f"running_{key}")
+        ax.legend(loc="upper right", fontsize=style.fontsize(9))
+    fig.suptitle(_title(trace), fontsize=style.fontsize(11))
+    return fig
 
 
 def running_text(trace: RunningTrace, step: int) -> str:
