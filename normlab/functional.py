@@ -36,11 +36,13 @@ def _moments(x: torch.Tensor, dims: tuple[int, ...],
     if x.numel() == 0:  # nothing to average; the output is empty anyway (and torch does not warn)
         empty = x.sum(dim=dims, keepdim=True)
         return x, empty, empty
-    mean = x.mean(dim=dims, keepdim=True) if center else torch.zeros((), dtype=x.dtype)
+    n = E.count_per_stat(x, dims)  # values behind each statistic
+    # sum / n, not .mean(): same numbers, but mean's backward builds a full-size gradient where sum's is a view.
+    mean = x.sum(dim=dims, keepdim=True) / n if center else torch.zeros((), dtype=x.dtype)
     centered = x - mean if center else x
-    # Variance = mean squared deviation, from the centered values we need anyway: two cheap passes beat
-    # torch.var_mean's one slow Welford pass on CPU, and unlike E[x²] - E[x]² nothing cancels when |mean| >> std.
-    return centered, mean, centered.square().mean(dim=dims, keepdim=True)
+    # Variance = mean squared deviation (biased: / n), from the centered values we need anyway: two cheap passes
+    # beat torch.var_mean's slow Welford pass on CPU, and unlike E[x²] - E[x]² nothing cancels when |mean| >> std.
+    return centered, mean, (centered * centered).sum(dim=dims, keepdim=True) / n
 
 
 def _standardize(centered: torch.Tensor, var: torch.Tensor, eps: float) -> torch.Tensor:
