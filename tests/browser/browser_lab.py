@@ -86,6 +86,7 @@ def _isolated_env(tmp: Path) -> dict[str, str]:
         "JUPYTERLAB_WORKSPACES_DIR": "workspaces",
     }
     env = dict(os.environ)
+    env.pop("MPLBACKEND", None)  # tests/conftest.py sets Agg; a learner's `make lab` has the inline backend
     for var, name in dirs.items():
         (tmp / name).mkdir(parents=True, exist_ok=True)
         env[var] = str(tmp / name)

@@ -100,9 +100,10 @@ def change_control(page: Page, widget: int, step: dict[str, Any]) -> None:
         target.click()
     elif kind == "choose" and typ in ("Dropdown", "Select"):
         ctrl.locator("select").select_option(label=step["label"])
+    elif kind == "choose" and typ == "ToggleButtons":
+        ctrl.get_by_role("button", name=step["label"], exact=True).click()
     elif kind == "choose":
-        tag = "button" if typ == "ToggleButtons" else "label"
-        ctrl.locator(tag).filter(has_text=step["label"]).first.click()
+        ctrl.get_by_role("radio", name=step["label"], exact=True).check()
     elif kind == "key":
         ctrl.locator(".noUi-handle").first.focus()
         page.keyboard.press(step["key"])
