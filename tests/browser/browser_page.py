@@ -47,7 +47,7 @@ def open_notebook(page: Page, url: str) -> None:
     """Open a notebook and wait until its kernel really exists and is idle (the status bar, not the toolbar)."""
     page.goto(url)
     expect(page.locator(".jp-NotebookPanel .jp-Cell").first).to_be_visible(timeout=TIMEOUT_MS)
-    expect(page.locator(".jp-NotebookPanel"), "one notebook open (a fresh workspace)").to_have_count(1)
+    expect(page.locator(".jp-NotebookPanel"), "one notebook open (a fresh workspace)").to_have_count(1, timeout=30_000)
     expect(page.locator(".jp-StatusBar-Widget")).to_contain_text("| Idle", timeout=TIMEOUT_MS)
 
 

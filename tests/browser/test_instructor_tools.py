@@ -97,3 +97,15 @@ def test_refresh_refuses_notebooks_with_uncommitted_changes(tmp_path: Path) -> N
     assert "notebooks/02_edited.ipynb" in result.stderr and "notebooks/03_new.ipynb" in result.stderr
     assert "01_done" not in result.stderr and "nothing was changed" in result.stderr
     assert edited.read_text() == '{"cells": ["a learner\'s work"]}' and done.read_text() == "{}"
+
+
+@pytest.mark.parametrize("notebook", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
+def test_every_widget_output_has_saved_state(notebook: str) -> None:
+    """Static HTML and slides draw a widget only from the state saved in the notebook: every view needs its model."""
+    nb = json.loads((NOTEBOOKS / notebook).read_text(encoding="utf-8"))
+    views = [out["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+             for cell in nb["cells"] for out in cell.get("outputs", [])
+             if "application/vnd.jupyter.widget-view+json" in out.get("data", {})]
+    state = nb["metadata"].get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    missing = [m for m in views if m not in state]
+    assert not missing, f"{notebook}: widget outputs without saved state {missing}; re-run it with `make refresh`"

@@ -110,7 +110,7 @@ def test_projector_enlarges_widget_controls(lab: LabServer, page: Any) -> None:
     open_notebook(page, lab.notebook_url("zz_projector_check.ipynb"))
     run_all(page, len(PROJECTOR_CELLS))
     expect(widget_views(page)).to_have_count(2, timeout=30_000)
-    expect(page.locator(".normlab-tiny .widget-html-content")).to_have_text("n = 3")
+    expect(page.locator(".normlab-tiny .widget-html-content")).to_have_text("n = 3", timeout=30_000)
     sizes = page.evaluate(SIZES_JS)
     assert sizes["label"] == pytest.approx(2 * sizes["plain"], rel=0.1), sizes
     assert sizes["text"] >= sizes["label"] and sizes["handle"] > 1.5 * sizes["plain_handle"], sizes
