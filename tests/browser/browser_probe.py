@@ -4,6 +4,7 @@ same control changes the browser will make to the same NormlabWidget instances a
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +88,8 @@ def probe_notebook(path: Path, timeout: int = 300) -> dict[str, Any]:
     nb.cells = [nbformat.v4.new_code_cell(RECORD), *nb.cells, nbformat.v4.new_code_cell(PLAN)]
     resources = {"metadata": {"path": str(path.parent)}}
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources=resources)
-    client.execute()
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # the same kernel environment as the Lab's
+    client.execute(env=env)
     views = sum(
         WIDGET_VIEW in out.get("data", {}) for cell in nb.cells[1 : n + 1] for out in cell.get("outputs", [])
     )
