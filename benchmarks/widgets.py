@@ -48,7 +48,9 @@ def value_changes(control: W.Widget) -> Iterator[Callable[[], None]] | None:
         points = _sweep(control.min, control.max)
     else:
         return None
-    return (lambda v=v: setattr(control, "value", v) for v in itertools.cycle(points))
+    # Skip a point equal to the current value (checked when the setter is drawn): no change, no render.
+    return None if len(set(points)) < 2 else (lambda v=v: setattr(control, "value", v)
+                                              for v in itertools.cycle(points) if v != control.value)
 
 
 class _Counting:

@@ -34,8 +34,9 @@ def test_each_case_compares_like_with_like(name):
     torch.testing.assert_close(grads[0], grads[1], atol=1e-5, rtol=1e-4)
 
 
-CONTROLS = [W.IntSlider(3, 1, 9), W.FloatSlider(0.5, min=0.0, max=1.0), W.FloatLogSlider(1e-3, min=-6, max=0),
-            W.Dropdown(options=["a", "b", "c"]), W.ToggleButtons(options=[("x", 1), ("y", 2)]), W.Checkbox(False)]
+CONTROLS = [W.IntSlider(1, 1, 9), W.IntSlider(3, 3, 4), W.FloatSlider(0.5, min=0.0, max=1.0),
+            W.FloatLogSlider(1e-3, min=-6, max=0), W.Dropdown(options=["a", "b", "c"]),
+            W.ToggleButtons(options=[("x", 1), ("y", 2)]), W.Checkbox(False)]
 
 
 @pytest.mark.parametrize("control", CONTROLS, ids=lambda c: type(c).__name__)
