@@ -95,4 +95,4 @@ def probe_notebook(path: Path, timeout: int = 300) -> dict[str, Any]:
     )
     text = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("name") == "stdout")
     plans = json.loads(text.split(MARK, 1)[1])
-    return {"widgets": plans, "views": views, "code_cells": sum(c.cell_type == "code" for c in nb.cells[1 : n + 1])}
+    return {"widgets": plans, "views": views}

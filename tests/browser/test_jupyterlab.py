@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 from browser_lab import NOTEBOOKS, LabServer
 from browser_page import (
@@ -23,6 +24,11 @@ from browser_probe import probe_notebook
 from playwright.sync_api import expect
 
 NAMES = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
+
+
+def code_cells(path: Path) -> int:
+    """How many code cells the notebook has (each must show an execution count after Run All)."""
+    return sum(cell.cell_type == "code" for cell in nbformat.read(path, as_version=4).cells)
 
 
 def match_widgets(page: Any, states: list[dict], plans: list[dict]) -> list[dict]:
@@ -47,8 +53,8 @@ def test_notebook_in_jupyterlab(notebook: str, lab: LabServer, page: Any, screen
         probe = pool.submit(probe_notebook, lab.root / notebook)
         try:
             open_notebook(page, lab.notebook_url(notebook))
+            run_all(page, code_cells(lab.root / notebook))
             expected = probe.result()
-            run_all(page, expected["code_cells"])
             expect(widget_views(page)).to_have_count(expected["views"], timeout=30_000)
             page.wait_for_timeout(300)  # the last image bytes arrive after the text
             plans = match_widgets(page, widget_states(page), expected["widgets"])
@@ -102,8 +108,6 @@ SIZES_JS = """() => {
 
 def test_projector_enlarges_widget_controls(lab: LabServer, page: Any) -> None:
     """After style.projector(2), a normlab widget's controls are twice the size of a plain ipywidget's."""
-    import nbformat
-
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in PROJECTOR_CELLS])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nbformat.write(nb, lab.root / "zz_projector_check.ipynb")  # the served temp copy, never notebooks/
