@@ -33,10 +33,12 @@ lab: setup ## open JupyterLab on notebooks/ at 127.0.0.1 (token printed below; C
 		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 lint: setup ## ruff over normlab/, tests/, tools/ and the notebooks
-	$(BIN)/ruff check normlab tests notebooks tools
+	$(BIN)/ruff check normlab tests notebooks tools benchmarks
 
+# One torch thread per process: two pytest workers (each with a kernel) already fill both cores, and
+# oversubscribed threads make small torch ops crawl. Printed numbers are rounded, so they do not depend on it.
 test: setup lint ## lint, unit tests and nbval over every notebook, in one pytest run
-	$(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) tests notebooks
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) tests notebooks
 
 .PHONY: bench
 bench: setup ## time normlab vs torch kernels, widget redraws, the nbval suite, import; writes build/bench.json
