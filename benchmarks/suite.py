@@ -22,7 +22,7 @@ def run_suite(root: Path, build: Path) -> tuple[float | None, dict[str, float], 
         return None, {}, "no notebooks yet"
     times = build / "nbval-times.json"
     times.unlink(missing_ok=True)
-    env = {**os.environ, "NORMLAB_NBTIMES": str(times)}
+    env = {**os.environ, "NORMLAB_NBTIMES": str(times), "OMP_NUM_THREADS": "1"}  # as `make test` runs it
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "benchmarks.nbtimes", "-p", "no:cacheprovider",
            *NBVAL_ARGS, *notebooks]
     start = time.perf_counter()
