@@ -83,6 +83,15 @@ def _channel_shape(x: torch.Tensor) -> tuple[int, ...]:
     return (1, x.shape[1]) + (1,) * (x.dim() - 2)
 
 
+def _check_per_channel(x: torch.Tensor, *tensors: torch.Tensor | None) -> None:
+    """Running mean and variance, gamma and beta: each holds one value per channel C = x.shape[1]."""
+    for name, t in zip(("running_mean", "running_var", "weight", "bias"), tensors, strict=True):
+        if t is not None and name.startswith("running"):
+            E.check_channels(x, t.numel(), name)
+        else:
+            E.check_param(t, x.shape[1], name, x)
+
+
 @torch.no_grad()
 def _update_running(stat: torch.Tensor, batch: torch.Tensor, momentum: float) -> None:
     """In place: running = (1 - momentum) * running + momentum * batch (torch's convention)."""
@@ -100,11 +109,7 @@ def batch_norm(input: torch.Tensor, running_mean: torch.Tensor | None, running_v
     if training:
         E.check_values_per_stat(x, E.count_per_stat(x, dims), "channel")
     E.check_running_pair(running_mean, running_var, training)
-    for name, p in (("running_mean", running_mean), ("running_var", running_var)):
-        if p is not None:
-            E.check_channels(x, p.numel(), name)
-    E.check_param(weight, x.shape[1], "weight", x)
-    E.check_param(bias, x.shape[1], "bias", x)
+    _check_per_channel(x, running_mean, running_var, weight, bias)
     E.check_eps(eps, training)
     if momentum is None:
         raise TypeError("batch_norm(): argument 'momentum' must be float, not NoneType\n  hint: the cumulative "
@@ -138,11 +143,7 @@ def instance_norm(input: torch.Tensor, running_mean: torch.Tensor | None = None,
                            "\n  hint: with use_input_stats=False (eval with track_running_stats=True) the "
                            "stored running statistics are used, so pass them.")
     E.check_running_pair(running_mean, running_var, True)
-    for name, p in (("running_mean", running_mean), ("running_var", running_var)):
-        if p is not None:
-            E.check_channels(x, p.numel(), name)
-    E.check_param(weight, x.shape[1], "weight", x)
-    E.check_param(bias, x.shape[1], "bias", x)
+    _check_per_channel(x, running_mean, running_var, weight, bias)
     shape, xf = _channel_shape(x), _opmath(x)
     if use_input_stats:
         centered, mean, var = _moments(xf, dims)
