@@ -32,12 +32,12 @@ lab: setup ## open JupyterLab on notebooks/ at 127.0.0.1 (token printed below; C
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.ip=127.0.0.1 --no-browser \
 		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
-lint: setup ## ruff over normlab/, tests/, tools/ and the notebooks
+lint: setup ## ruff over normlab/, tests/, tools/, benchmarks/ and the notebooks
 	$(BIN)/ruff check normlab tests notebooks tools benchmarks
 
 # One torch thread per process: two pytest workers (each with a kernel) already fill both cores, and
 # oversubscribed threads make small torch ops crawl. Printed numbers are rounded, so they do not depend on it.
-test: setup lint ## lint, unit tests and nbval over every notebook, in one pytest run
+test: setup lint ## lint, then unit, nbval (every notebook) and browser tests in one pytest run
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) tests notebooks
 
 .PHONY: bench
