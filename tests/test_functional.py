@@ -183,6 +183,30 @@ def test_normalize_is_the_one_idea(dims):
     same(F.normalize(x, dims, eps=1e-5, center=False), x / rms)
 
 
+def test_normalize_scales_and_shifts_after_standardizing():
+    x = torch.randn(4, 3, 5, dtype=torch.float64)
+    w, b = torch.rand(1, 3, 1, dtype=torch.float64) + 0.5, torch.randn(1, 3, 1, dtype=torch.float64)
+    same(F.normalize(x, (0, 2), weight=w, bias=b), F.normalize(x, (0, 2)) * w + b)
+    same(F.normalize(x, -1, weight=w[0, :, :] * 2), F.normalize(x, -1) * w[0] * 2)
+
+
+@pytest.mark.parametrize("op", [
+    lambda x, w, b: F.batch_norm(x, torch.zeros(3), torch.ones(3), w, b, True),
+    lambda x, w, b: F.instance_norm(x, None, None, w, b),
+    lambda x, w, b: F.group_norm(x, 3, w, b),
+    lambda x, w, b: F.layer_norm(x, (4,), w.repeat(2)[:4], b.repeat(2)[:4]),
+    lambda x, w, b: F.rms_norm(x, (4,), w.repeat(2)[:4]),
+])
+def test_output_is_the_same_with_and_without_autograd(op):
+    """Inputs that need gradients go through the autograd.Function, others through the in-place path: same numbers."""
+    gen = torch.Generator().manual_seed(3)
+    x, w, b = torch.randn(5, 3, 4, generator=gen) * 4 + 2, torch.rand(3, generator=gen) + 0.5, torch.randn(3)
+    plain = op(x, w, b)
+    tracked = op(*(t.clone().requires_grad_() for t in (x, w, b)))
+    assert tracked.grad_fn is not None and plain.grad_fn is None
+    torch.testing.assert_close(tracked.detach(), plain, atol=1e-6, rtol=1e-6)
+
+
 @pytest.mark.parametrize("dims, words", [((), "at least one reduction dim"), ((3,), "out of range"),
                                          ((0, -3), "names a dim twice")])
 def test_normalize_rejects_bad_dims_with_a_reason(dims, words):
@@ -196,3 +220,37 @@ def test_single_value_groups_are_exactly_zero():
     ours, theirs = F.group_norm(x, 3), TF.group_norm(x, 3)
     assert torch.equal(ours, torch.zeros_like(x))
     torch.testing.assert_close(theirs, ours, atol=1e-4, rtol=0)
+
+
+@FAST
+@given(x=tensors(min_ndim=3, min_side=2), use_affine=st.booleans(), eps=EPS)
+def test_instance_norm_gradients_match_torch(x, use_affine, eps):
+    args = affine(x, x.shape[1], use_affine) if use_affine else ()
+    agree_grads(lambda x, *p: F.instance_norm(x, None, None, *p, eps=eps),
+                lambda x, *p: TF.instance_norm(x, None, None, *p, eps=eps), x, *args)
+
+
+SECOND_ORDER = {  # ours and torch's, each called as op(module, x, weight, bias) on x of shape (4, 6, 5)
+    "batch_norm": lambda m, x, w, b: m.batch_norm(x, None, None, w, b, True),
+    "instance_norm": lambda m, x, w, b: m.instance_norm(x, None, None, w, b),
+    "group_norm": lambda m, x, w, b: m.group_norm(x, 3, w, b),
+    "layer_norm": lambda m, x, w, b: m.layer_norm(x, (6, 5), w[:, None] * b[:5], b[:, None] + w[:5]),
+    "rms_norm": lambda m, x, w, b: m.rms_norm(x, (5,), b[:5], 1e-5),
+}
+
+
+@pytest.mark.parametrize("name", SECOND_ORDER)
+def test_second_order_gradients_are_exact(name):
+    """The closed-form backward hands double backward to autograd: gradgradcheck passes, and it equals torch's."""
+    op = SECOND_ORDER[name]
+    gen = torch.Generator().manual_seed(5)
+    x, w, b = (torch.randn(s, generator=gen, dtype=torch.float64, requires_grad=True) for s in ((4, 6, 5), 6, 6))
+    assert torch.autograd.gradcheck(lambda *t: op(F, *t), (x, w, b))
+    assert torch.autograd.gradgradcheck(lambda *t: op(F, *t), (x, w, b))
+    v = torch.randn(4, 6, 5, generator=gen, dtype=torch.float64)
+    results = []
+    for module in (F, TF):
+        gx = torch.autograd.grad((op(module, x, w, b) * v).sum(), x, create_graph=True)[0]
+        results.append(torch.autograd.grad((gx * gx).sum(), (x, w, b), allow_unused=True, materialize_grads=True))
+    for ours, theirs in zip(*results, strict=True):
+        same(ours, theirs)
