@@ -38,7 +38,7 @@ lint: setup ## ruff over normlab/, tests/, tools/, benchmarks/ and the notebooks
 # One torch thread per process: two pytest workers (each with a kernel) already fill both cores, and
 # oversubscribed threads make small torch ops crawl. Printed numbers are rounded, so they do not depend on it.
 test: setup lint ## lint, then unit, nbval (every notebook) and browser tests in one pytest run
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile $(NBVAL) tests notebooks
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(NBVAL) tests notebooks
 
 .PHONY: bench
 bench: setup ## time normlab vs torch kernels, widget redraws, the nbval suite, import; writes build/bench.json

@@ -33,7 +33,7 @@ def table(result: dict, details: dict) -> str:
         limit = TARGETS["fwd_bwd" if name.endswith("_fwd_bwd") else "fwd"]
         rows.append(f"| {name} | {d['normlab_ms']:.2f} | {d['torch_ms']:.2f} | {d['ratio']:.2f} | <= {limit} "
                     f"| {_met(d['ratio'], limit)} |")
-    rows += ["", "| widget (value change -> redraw) | median ms | p95 ms | CPU median / p95 ms | renders | errors "
+    rows += ["", "| widget (value change -> redraw) | median ms | p95 ms | CPU median / p95 ms | renders | messages "
              "| met |", "|---|---|---|---|---|---|---|"]
     for name, d in details["widgets"].items():
         if "failed" in d:
@@ -42,7 +42,7 @@ def table(result: dict, details: dict) -> str:
         met = "yes" if d["median"] <= TARGETS["widget_median"] and d["p95"] <= TARGETS["widget_p95"] else "NO"
         rows.append(f"| {name} | {d['median']:.1f} | {d['p95']:.1f} | {d['cpu_median']:.1f} / {d['cpu_p95']:.1f} "
                     f"| {d['renders']}/{d['changes']} "
-                    f"| {d['errors']} | {met} |")
+                    f"| {d['messages']} | {met} |")
     suite = result["suite_s"]
     rows += ["", "| run | seconds | target | met |", "|---|---|---|---|",
              f"| nbval suite ({details['suite']}) | {'-' if suite is None else f'{suite:.1f}'} "

@@ -57,14 +57,14 @@ class _Counting:
     """Wrap a widget's compute() to count its calls and those that raise (render turns them into a message)."""
 
     def __init__(self, compute: Callable) -> None:
-        self.compute, self.calls, self.errors, self.last = compute, 0, 0, ""
+        self.compute, self.calls, self.messages, self.last = compute, 0, 0, ""
 
     def __call__(self) -> object:
         self.calls += 1
         try:
             return self.compute()
         except Exception as exc:
-            self.errors, self.last = self.errors + 1, f"{type(exc).__name__}: {exc}"
+            self.messages, self.last = self.messages + 1, f"{type(exc).__name__}: {exc}"
             raise
 
 
@@ -83,7 +83,7 @@ def time_widget(cls: type, changes: int = 40) -> dict[str, object]:
     times, cpu = [1e3 * w for w, _ in pairs], [1e3 * c for _, c in pairs]
     return {"median": median(times), "p95": p95(times), "cpu_median": median(cpu), "cpu_p95": p95(cpu),
             "changes": changes, "renders": counter.calls - calls,
-            "errors": counter.errors, "last_error": counter.last, "controls": sorted(drivers)}
+            "messages": counter.messages, "last_message": counter.last, "controls": sorted(drivers)}
 
 
 def run_widgets(changes: int = 40) -> tuple[dict[str, dict[str, float]], dict[str, dict]]:

@@ -57,7 +57,7 @@ def test_free_text_is_not_driven():
 
 
 class _Toy(NormlabWidget):
-    """Fails for odd n, so the harness must count renders and errors separately."""
+    """Fails for odd n, so the harness must count renders and messages separately."""
 
     name = "toy"
 
@@ -70,10 +70,10 @@ class _Toy(NormlabWidget):
         return "<p>even</p>", None
 
 
-def test_one_render_per_change_and_errors_counted():
+def test_one_render_per_change_and_messages_counted():
     result = bw.time_widget(_Toy, changes=30)
     assert result["renders"] == 30
-    assert 0 < result["errors"] < 30 and result["last_error"] == "ValueError: odd"
+    assert 0 < result["messages"] < 30 and result["last_message"] == "ValueError: odd"
     assert result["controls"] == ["flag", "n"] and result["p95"] >= result["median"] > 0
 
 

@@ -254,3 +254,19 @@ def test_second_order_gradients_are_exact(name):
         results.append(torch.autograd.grad((gx * gx).sum(), (x, w, b), allow_unused=True, materialize_grads=True))
     for ours, theirs in zip(*results, strict=True):
         same(ours, theirs)
+
+
+@pytest.mark.parametrize("shape", [(4,), (3, 5)])
+def test_backward_twice_and_weight_shaped_like_input(shape):
+    """The backward writes into its own scratch memory only: a retained graph gives the same gradients twice, also
+    when gamma has the input's shape (then dweight is not a reduction of that scratch but the scratch itself)."""
+    gen = torch.Generator().manual_seed(7)
+    x, w, b = (torch.randn(shape, generator=gen, dtype=torch.float64, requires_grad=True) for _ in range(3))
+    g = torch.randn(shape, generator=gen, dtype=torch.float64)
+    y = F.layer_norm(x, shape, w, b)
+    first = torch.autograd.grad(y, (x, w, b), g, retain_graph=True)
+    second = torch.autograd.grad(y, (x, w, b), g)
+    theirs = torch.autograd.grad(TF.layer_norm(x, shape, w, b), (x, w, b), g)
+    for a, c, t in zip(first, second, theirs, strict=True):
+        assert torch.equal(a, c)
+        same(a, t)
