@@ -9,7 +9,8 @@ __version__ = "0.1.0"
 __all__ = ["functional", "nn", "errors", "normalize", "import_d2l", "__version__"]
 
 # Submodules load on first use so `import normlab` stays cheap (matplotlib and ipywidgets only when needed).
-_LAZY = {"core", "functional", "nn", "errors", "d2lcompat", "viz", "widgets", "check", "style"}
+_LAZY = {"core", "functional", "nn", "errors", "d2lcompat", "viz", "cells", "axes", "explorer", "running", "layouts",
+         "widgets", "check", "style"}
 
 
 def __getattr__(name: str) -> ModuleType | object:

@@ -168,7 +168,7 @@ _EXPLORER = (("(B, T, E)", (2, 4, 3), 2, ("BatchNorm1d", "InstanceNorm1d")),
 
 def explorer_layouts() -> list:
     """The token and channels-last layouts for normlab.explorer, each torch match running its permute recipe."""
-    from normlab.explorer import Layout, TorchMatch  # late: normlab.explorer registers these at import
+    from normlab.axes import Layout, TorchMatch  # late: normlab.axes registers these when it is imported
 
     out = []
     for name, shape, f, modules in _EXPLORER:

@@ -14,12 +14,12 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import torch
 from matplotlib.axes import Axes
-from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from normlab import errors, style
-from normlab.explorer import Layout, dims_label, group_ids
+from normlab import style
+from normlab.axes import dims_label, group_ids
+from normlab.cells import cell_colours, check_drawable, groups_html, letters_for, number_format, plan_panels
 from normlab.functional import normalize
 
 __all__ = ["dims_title", "GroupGrid", "show_groups", "before_after", "side_by_side", "groups_html", "cell_colours"]
@@ -27,43 +27,9 @@ __all__ = ["dims_title", "GroupGrid", "show_groups", "before_after", "side_by_si
 _CELL = 0.48  # inches per cell at SCALE 1
 
 
-def _letters(ndim: int, layout: str | None) -> tuple[str, ...]:
-    """Dim letters from a layout name like '(B, T, E)', or the conventional ones for ndim."""
-    name = layout or errors.layout_of(ndim)
-    letters = Layout(name, ()).letters if name.startswith("(") else ()
-    if len(letters) != ndim:
-        raise ValueError(f"layout {name!r} names {len(letters)} dims but x has {ndim}: pass layout='(A, B, ...)' "
-                         "with one letter per dim.")
-    return letters
-
-
-def _check_drawable(x: torch.Tensor) -> None:
-    """Only small 2-D to 4-D tensors fit on a slide as numbered cells."""
-    if not 2 <= x.dim() <= 4:
-        raise ValueError(f"viz draws 2-D (N, C), 3-D (N, C, L) or 4-D (N, C, H, W) tensors; x has shape "
-                         f"{tuple(x.shape)}. Reshape it, e.g. x.reshape(N, C, -1), or pick a slice.")
-    if x.numel() > 400:
-        raise ValueError(f"x has {x.numel()} elements, too many numbers to read; draw a slice of <= 400.")
-
-
 def dims_title(dims: Iterable[int], letters: Sequence[str], n_groups: int) -> str:
     """'reduce over (0, 2) = N, L: 3 groups' — what every normlab figure title says."""
     return f"reduce over {dims_label(dims, tuple(letters))}: {n_groups} group{'s' * (n_groups != 1)}"
-
-
-def _fmt(x: torch.Tensor) -> str:
-    """Whole numbers as integers, anything else with two decimals."""
-    return "{:.0f}" if bool((x == x.round()).all()) and float(x.abs().max()) < 1000 else "{:.2f}"
-
-
-def _panels(x: torch.Tensor, letters: Sequence[str]) -> tuple[int, int, list[tuple[str, torch.Tensor, tuple]]]:
-    """Grid rows, grid cols and (title, 2-D slice, leading index) for each panel."""
-    if x.dim() == 2:
-        return 1, 1, [("", x, ())]
-    if x.dim() == 3:
-        return 1, x.shape[0], [(f"{letters[0].lower()} = {i}", x[i], (i,)) for i in range(x.shape[0])]
-    return x.shape[0], x.shape[1], [(f"{letters[0].lower()} = {i}, {letters[1].lower()} = {j}", x[i, j], (i, j))
-                                    for i in range(x.shape[0]) for j in range(x.shape[1])]
 
 
 # Layout in cell units: gaps leave room for row/column labels and panel titles.
@@ -72,7 +38,7 @@ _GAP_X, _GAP_Y, _LEFT, _HEAD, _PANEL_TITLE, _BOTTOM, _BETWEEN = 0.5, 1.3, 0.9, 0
 
 def _block_size(shape: tuple[int, ...]) -> tuple[float, float]:
     """Width and height (in cells) of one drawing of a tensor of this shape."""
-    rows, cols, panels = _panels(torch.zeros(shape), "NCHW"[: len(shape)])
+    rows, cols, panels = plan_panels(torch.zeros(shape), "NCHW"[: len(shape)])
     h, w = panels[0][1].shape
     title = _PANEL_TITLE if len(shape) > 2 else 0.0
     return _LEFT + cols * w + (cols - 1) * _GAP_X, _HEAD + title + rows * h + (rows - 1) * _GAP_Y + _BOTTOM
@@ -92,8 +58,8 @@ class GroupGrid:
 
     def __init__(self, shape: Sequence[int], layout: str | None = None, blocks: int = 1, header: str = "",
                  title: str = "") -> None:
-        self.shape, self.letters = tuple(shape), _letters(len(shape), layout)
-        _check_drawable(torch.zeros(self.shape))
+        self.shape, self.letters = tuple(shape), letters_for(len(shape), layout)
+        check_drawable(torch.zeros(self.shape))
         grid_w, bh = _block_size(self.shape)
         bw = max(grid_w, _text_cells(header, 12))  # wide enough for the block's header
         width = max(blocks * bw + (blocks - 1) * _BETWEEN, _text_cells(title, 13)) + 0.2
@@ -112,7 +78,7 @@ class GroupGrid:
 
     def _draw_block(self, ax: Axes, left: float, width: float) -> tuple[list, list, Text]:
         """Create one block's images, number texts and static labels; return (images, numbers, header)."""
-        rows, cols, panels = _panels(torch.zeros(self.shape), self.letters)
+        rows, cols, panels = plan_panels(torch.zeros(self.shape), self.letters)
         h, w = panels[0][1].shape
         top = _HEAD + (_PANEL_TITLE if len(self.shape) > 2 else 0.0)
         row_name, col_name = self.letters[-2].lower(), self.letters[-1].lower()
@@ -145,8 +111,8 @@ class GroupGrid:
         for (images, numbers, header), (x, groups, head) in zip(self._blocks, blocks, strict=True):
             x = x.detach().float().cpu().reshape(self.shape)
             colours = np.array([style.tint(c) for c in style.palette(int(groups.max()) + 1)])
-            fmt = _fmt(x)
-            for image, (_, _, index) in zip(images, _panels(x, self.letters)[2], strict=True):
+            fmt = number_format(x)
+            for image, (_, _, index) in zip(images, plan_panels(x, self.letters)[2], strict=True):
                 image.set_data(colours[groups[index].numpy()])
             for text, value in zip(numbers, x.numpy().reshape(-1), strict=True):
                 text.set_text(fmt.format(value))
@@ -156,8 +122,8 @@ class GroupGrid:
 
 def _prepare(x: torch.Tensor, dims: Iterable[int], layout: str | None) -> tuple[tuple[int, ...], tuple[str, ...]]:
     """Validate x and return sorted non-negative dims and the dim letters."""
-    _check_drawable(x)
-    return tuple(sorted({d % x.dim() for d in dims})), _letters(x.dim(), layout)
+    check_drawable(x)
+    return tuple(sorted({d % x.dim() for d in dims})), letters_for(x.dim(), layout)
 
 
 def show_groups(x: torch.Tensor, dims: Iterable[int], *, layout: str | None = None, title: str | None = None) -> Figure:
@@ -191,34 +157,3 @@ def side_by_side(x: torch.Tensor, dims_a: Iterable[int], dims_b: Iterable[int], 
         blocks.append((x, groups, f"{label}: {head}" if label else head))
     widest = max((b[2] for b in blocks), key=len)
     return GroupGrid(x.shape, layout, blocks=2, header=widest, title=title).update(title, *blocks)
-
-
-def cell_colours(n: int) -> list[str]:
-    """Hex background colours of n groups: the palette tinted so black numbers stay readable."""
-    return [to_hex(style.tint(c)) for c in style.palette(n)]
-
-
-def groups_html(x: torch.Tensor, groups: torch.Tensor, *, layout: str | None = None, header: str = "") -> str:
-    """The same drawing as HTML tables (fast to redraw in a widget); sizes in em, so page CSS can scale them."""
-    _check_drawable(x)
-    letters, x = _letters(x.dim(), layout), x.detach().float().cpu()
-    colours = cell_colours(int(groups.max()) + 1)
-    rows, cols, panels = _panels(x, letters)
-    fmt = _fmt(x)
-    label = "style='color:#595959;font-size:0.75em;padding:0 0.3em'"
-    cell = "width:2.7em;height:1.9em;text-align:center;border:2px solid white"
-    tables = []
-    for title, grid, index in panels:
-        ids = groups[index]
-        body = "".join(
-            f"<tr><td {label}>{letters[-2].lower()}{r}</td>" + "".join(
-                f"<td style='{cell};background:{colours[int(ids[r, c])]}'>{fmt.format(float(grid[r, c]))}</td>"
-                for c in range(grid.shape[1])) + "</tr>" for r in range(grid.shape[0]))
-        foot = "<tr><td></td>" + "".join(f"<td {label} align='center'>{letters[-1].lower()}{c}</td>"
-                                         for c in range(grid.shape[1])) + "</tr>"
-        tables.append(f"<table style='border-collapse:collapse'><caption>{title}</caption>"
-                      f"{body}{foot}</table>")
-    panels_html = "".join(f"<div>{t}</div>" for t in tables)
-    head = f"<div style='font-size:1.1em;text-align:center'>{header}</div>" if header else ""
-    return (f"<div class='normlab-grid'>{head}<div style='display:grid;grid-template-columns:repeat({cols}, auto);"
-            f"gap:4px 12px'>{panels_html}</div></div>")

@@ -8,7 +8,7 @@ from html import escape
 import ipywidgets as W
 from matplotlib.figure import Figure
 
-from normlab.explorer import group_ids
+from normlab.axes import group_ids
 from normlab.layouts import DEFAULT_SIZES, LAYOUTS, MODULES, LayoutRecipe, layout_recipe, parse_layout
 from normlab.viz import dims_title, groups_html, show_groups
 from normlab.widgets.base import NormlabWidget
