@@ -1,5 +1,40 @@
-"""Test-wide settings: a non-interactive matplotlib backend and a fixed thread count for reproducible sums."""
+"""Test-wide settings (a non-interactive matplotlib backend) and a closing line counting what ran, by kind."""
+
+from __future__ import annotations
 
 import os
+from collections import Counter
+
+import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+KINDS = {"notebooks/": "nbval cells", "tests/browser/": "real-browser tests"}
+
+
+def _kind(nodeid: str) -> str:
+    """unit tests, nbval cells or real-browser tests, from where the test lives."""
+    return next((kind for prefix, kind in KINDS.items() if nodeid.startswith(prefix)), "unit tests")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line per kind (unit, nbval, browser) with its outcomes, so a run shows that each kind really ran."""
+    counts: dict[str, Counter] = {}
+    notebooks = set()
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            if not nodeid or (outcome == "passed" and report.when != "call"):
+                continue
+            counts.setdefault(_kind(nodeid), Counter())[outcome] += 1
+            if nodeid.startswith("notebooks/"):
+                notebooks.add(nodeid.split("::", 1)[0])
+    if not counts:
+        return
+    terminalreporter.section("what ran", sep="-")
+    for kind in ("unit tests", "nbval cells", "real-browser tests"):
+        c = counts.get(kind, Counter())
+        n = len(notebooks)
+        where = f" in {n} notebook{'s' * (n != 1)}" if kind == "nbval cells" else ""
+        terminalreporter.write_line(f"{kind}{where}: " + ", ".join(f"{c[o]} {o}" for o in
+                                                                  ("passed", "failed", "error", "skipped")))
