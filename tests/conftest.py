@@ -9,19 +9,21 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-KINDS = {"notebooks/": "nbval cells", "tests/browser/": "real-browser tests"}
+UNIT = "unit tests"
+KINDS = {"notebooks/": "nbval cells", "tests/browser/": "real-browser tests"}  # by where the test lives
+OUTCOMES = ("passed", "failed", "error", "skipped")
 
 
 def _kind(nodeid: str) -> str:
     """unit tests, nbval cells or real-browser tests, from where the test lives."""
-    return next((kind for prefix, kind in KINDS.items() if nodeid.startswith(prefix)), "unit tests")
+    return next((kind for prefix, kind in KINDS.items() if nodeid.startswith(prefix)), UNIT)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """One line per kind (unit, nbval, browser) with its outcomes, so a run shows that each kind really ran."""
     counts: dict[str, Counter] = {}
     notebooks = set()
-    for outcome in ("passed", "failed", "error", "skipped"):
+    for outcome in OUTCOMES:
         for report in terminalreporter.stats.get(outcome, []):
             nodeid = getattr(report, "nodeid", "")
             if not nodeid or (outcome == "passed" and report.when != "call"):
@@ -32,9 +34,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not counts:
         return
     terminalreporter.section("what ran", sep="-")
-    for kind in ("unit tests", "nbval cells", "real-browser tests"):
+    n = len(notebooks)
+    for kind in (UNIT, *KINDS.values()):
         c = counts.get(kind, Counter())
-        n = len(notebooks)
-        where = f" in {n} notebook{'s' * (n != 1)}" if kind == "nbval cells" else ""
-        terminalreporter.write_line(f"{kind}{where}: " + ", ".join(f"{c[o]} {o}" for o in
-                                                                  ("passed", "failed", "error", "skipped")))
+        where = f" in {n} notebook{'s' * (n != 1)}" if kind == KINDS["notebooks/"] else ""
+        terminalreporter.write_line(f"{kind}{where}: " + ", ".join(f"{c[o]} {o}" for o in OUTCOMES))

@@ -73,4 +73,3 @@ def check_notebook(notebook: str, lab: LabServer, page: Any, screenshots: Path) 
             assert error_outputs(page) == []
         finally:
             screenshot_full(page, str(screenshots / f"{Path(notebook).stem}.png"))
-
