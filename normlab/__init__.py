@@ -9,16 +9,16 @@ __version__ = "0.1.0"
 __all__ = ["functional", "nn", "errors", "normalize", "import_d2l", "__version__"]
 
 # Submodules load on first use so `import normlab` stays cheap (matplotlib and ipywidgets only when needed).
-_LAZY = {"core", "functional", "nn", "errors", "d2lcompat", "viz", "cells", "axes", "explorer", "running", "layouts",
-         "widgets", "check", "style"}
+_LAZY = {"core", "fast", "functional", "nn", "errors", "versions", "layouts", "recipes", "matches", "explorer",
+         "running", "svg", "cells", "viz", "style", "notebook", "widgets", "check", "d2lcompat"}
 
 
 def __getattr__(name: str) -> ModuleType | object:
-    """Import submodules lazily; expose normalize and import_d2l at the top level."""
+    """Import submodules lazily; expose normalize (the readable one, normlab.core) and import_d2l at the top."""
     if name in _LAZY:
         return importlib.import_module(f"{__name__}.{name}")
     if name == "normalize":
-        return importlib.import_module(f"{__name__}.functional").normalize
+        return importlib.import_module(f"{__name__}.core").normalize
     if name == "import_d2l":
         return importlib.import_module(f"{__name__}.d2lcompat").import_d2l
     raise AttributeError(f"module 'normlab' has no attribute {name!r}")

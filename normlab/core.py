@@ -1,173 +1,35 @@
-"""The one idea: standardize over chosen reduction dims, then scale and shift.
+"""The one idea behind every normalization layer: standardize over chosen reduction dims, then scale and shift.
 
-`normalize(x, dims)` is what every layer in normlab.functional maps onto. Its forward is elementary tensor ops
-(mean, subtract, square, rsqrt, multiply); its backward is the closed form of the chain rule through the mean and
-the variance, a few passes instead of autograd's dozen. The notebooks show the same steps written out by hand.
+This is the function to read. Each line is one step of the formula, written with plain tensor operations, and
+autograd differentiates it as it stands. normlab.fast computes exactly the same thing faster (and says why);
+normlab.functional and normlab.nn use that one, and a test holds the two equal.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import torch
 
-from normlab import errors as E
+from normlab.errors import check_dims
 
-__all__ = ["Dims", "normalize", "normalize_with_stats", "affine", "opmath"]
+__all__ = ["Dims", "normalize"]
 
 Dims = int | Sequence[int]
-_LOW_PRECISION = (torch.float16, torch.bfloat16)
 
 
 def normalize(x: torch.Tensor, dims: Dims, eps: float = 1e-5, *, center: bool = True,
               weight: torch.Tensor | None = None, bias: torch.Tensor | None = None) -> torch.Tensor:
-    """Standardize x over the reduction dims (every group: mean 0, variance 1), then scale by weight, add bias."""
-    E.check_floating(x, "normalize")
-    dims = _dims(x, dims)
-    if x.numel() == 0:
-        return affine(x * 1, weight, bias)
-    return normalize_with_stats(x, dims, eps, center, weight, bias)[0]
-
-
-def normalize_with_stats(x: torch.Tensor, dims: tuple[int, ...], eps: float, center: bool = True,
-                         weight: torch.Tensor | None = None,
-                         bias: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Normalized (and scaled and shifted) x, with the batch mean and biased variance for running statistics."""
-    xf = opmath(x)
-    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (xf, weight, bias)):
-        y, mean, var = _Normalize.apply(xf, dims, eps, center, weight, bias)
-    else:  # nothing to differentiate: skip the autograd.Function's bookkeeping
-        with torch.no_grad():
-            y, _, mean, var, _ = _forward(xf, dims, eps, center, weight, bias, inference=True)
-    return y.to(x.dtype), mean, var
-
-
-def affine(y: torch.Tensor, weight: torch.Tensor | None, bias: torch.Tensor | None,
-           out: torch.Tensor | None = None) -> torch.Tensor:
-    """Scale by gamma and shift by beta (both already viewed to broadcast over y), into `out` if given."""
-    if weight is not None and bias is not None:
-        if weight.dim() and weight.shape[-1] == 1 < y.shape[-1]:  # one gamma per row: CPU addcmul is slow there
-            return torch.mul(y, weight, out=out).add_(bias)
-        return torch.addcmul(bias, y, weight, out=out)  # beta + y * gamma in one pass over y instead of two
+    """(x - mean) / sqrt(var + eps) over `dims`, then * weight + bias: each group gets mean 0 and variance 1."""
+    dims = check_dims(x, dims)  # e.g. 0 -> (0,) and -1 -> (x.dim() - 1,), with a teaching error for bad dims
+    xf = x.float() if x.dtype in (torch.float16, torch.bfloat16) else x  # statistics in float32, as torch
+    if center:
+        mean = xf.mean(dim=dims, keepdim=True)  # one mean per group; size-1 dims broadcast back over x
+        xf = xf - mean
+    var = (xf * xf).mean(dim=dims, keepdim=True)  # the BIASED variance: divide by n (RMSNorm: the mean square)
+    x_hat = xf / torch.sqrt(var + eps)  # eps keeps a constant group from dividing by zero
     if weight is not None:
-        return torch.mul(y, weight, out=out)
+        x_hat = x_hat * weight  # gamma, already shaped to broadcast: scale
     if bias is not None:
-        return torch.add(y, bias, out=out)
-    return y
-
-
-def opmath(x: torch.Tensor) -> torch.Tensor:
-    """Compute in float32 for half-precision inputs, as torch's kernels do."""
-    return x.float() if x.dtype in _LOW_PRECISION else x
-
-
-def _dims(x: torch.Tensor, dims: Dims) -> tuple[int, ...]:
-    """Reduction dims as sorted non-negative ints, with a teaching error for bad ones."""
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    if not dims:
-        raise ValueError("normalize needs at least one reduction dim: with none, every element is its own "
-                         "group, its mean is itself and its variance 0, so the output would be all zeros.")
-    if any(not -x.dim() <= d < x.dim() for d in dims):
-        raise ValueError(f"dims {dims} out of range for a {x.dim()}-D tensor {E.layout_of(x.dim())} of shape "
-                         f"{tuple(x.shape)}: use dims from 0 to {x.dim() - 1} (or negative ones from the end).")
-    out = tuple(sorted({d % x.dim() for d in dims}))
-    if len(out) != len(dims):
-        raise ValueError(f"dims {dims} names a dim twice: list each reduction dim once.")
-    return out
-
-
-class _Normalize(torch.autograd.Function):
-    """y = x_hat * weight + bias, x_hat = (x - mean) / sqrt(var + eps) over dims, with a closed-form backward.
-
-    Autograd could differentiate the forward's elementary ops by itself (a dozen full-size backward ops); the
-    chain rule through mean and var sums up to one formula that needs a few passes (see backward).
-    """
-
-    @staticmethod
-    def forward(ctx, x: torch.Tensor, dims: tuple[int, ...], eps: float, center: bool,
-                weight: torch.Tensor | None, bias: torch.Tensor | None) -> tuple[torch.Tensor, ...]:
-        y, x_hat, mean, var, rstd = _forward(x, dims, eps, center, weight, bias)
-        ctx.save_for_backward(x, x_hat, rstd, weight, bias)
-        ctx.args = dims, eps, center
-        ctx.mark_non_differentiable(mean, var)
-        return y, mean, var
-
-    @staticmethod
-    def backward(ctx, g: torch.Tensor, *_: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
-        x, x_hat, rstd, weight, bias = ctx.saved_tensors
-        dims, eps, center = ctx.args
-        if torch.is_grad_enabled():  # create_graph=True: autograd through the plain forward, exact to any order
-            return _grads_through_autograd(g, x, weight, bias, dims, eps, center, ctx.needs_input_grad)
-        need_x, _, _, _, need_w, need_b = ctx.needs_input_grad
-        db = g.sum_to_size(bias.shape) if need_b else None
-        g_x_hat = g * x_hat if need_w or need_x else None
-        dw = g_x_hat.sum_to_size(weight.shape) if need_w else None
-        if not need_x:
-            return None, None, None, None, dw, db
-        if need_w and dw.shape == g.shape:  # sum_to_size returned g_x_hat itself, which is overwritten below
-            dw = dw.clone()
-        g_hat = g if weight is None else g * weight  # gradient w.r.t. x_hat
-        # dx = rstd * (g_hat - mean(g_hat) - x_hat * mean(g_hat * x_hat)): the direct path, then the paths
-        # through the mean and through the variance (cs231n's BatchNorm backward, for any reduction dims).
-        # Written into g_x_hat's memory, which is ours: a fresh full-size tensor costs more than a pass over one.
-        n = E.count_per_stat(g, dims)
-        mean_g_hat_x_hat = _sum(g_x_hat if weight is None else g_x_hat.mul_(weight), dims) / n
-        mean_g_hat = _sum(g_hat, dims) / n if center else None
-        dx = torch.sub(g_hat, torch.mul(x_hat, mean_g_hat_x_hat, out=g_x_hat), out=g_x_hat)
-        if center:
-            dx.sub_(mean_g_hat)
-        return dx.mul_(rstd), None, None, None, dw, db
-
-
-def _forward(x: torch.Tensor, dims: tuple[int, ...], eps: float, center: bool, weight: torch.Tensor | None,
-             bias: torch.Tensor | None, inference: bool = False) -> tuple[torch.Tensor, ...]:
-    """y, x_hat, mean, biased variance and 1 / sqrt(var + eps), from elementary ops; inference keeps no x_hat."""
-    n = E.count_per_stat(x, dims)
-    mean = _sum(x, dims) / n if center else torch.zeros((), dtype=x.dtype)
-    centered = x - mean if center else x
-    # The biased variance (divide by n) from the centered values: unlike E[x²] - E[x]², nothing cancels when
-    # |mean| >> std, and unlike torch.var_mean (a slow Welford pass on CPU) it costs two cheap reads.
-    var = _sum(centered, dims, squares=True) / n
-    rstd = torch.rsqrt(var + eps)
-    if torch.is_grad_enabled():  # autograd records this forward (for gradients of gradients): no in-place ops
-        x_hat = centered * rstd
-        return affine(x_hat, weight, bias), x_hat, mean, var, rstd
-    out = centered if center else torch.empty_like(x)  # centered was made above: write into it (never into x)
-    if inference and weight is not None and _scale_is_small(rstd, weight, x):
-        # Nothing is kept for backward and gamma / std holds one value per group and channel: one pass, not two.
-        return affine(centered, rstd * weight, bias, out=out), None, mean, var, rstd
-    x_hat = torch.mul(centered, rstd, out=out)
-    return affine(x_hat, weight, bias, out=x_hat if inference else None), x_hat, mean, var, rstd
-
-
-def _sum(t: torch.Tensor, dims: tuple[int, ...], squares: bool = False) -> torch.Tensor:
-    """Sum of t (or of t²) over dims, kept as size-1 dims: the trailing dims first, then the rest.
-
-    Reducing the trailing dims reads memory in order, which on CPU is several times faster than one strided
-    reduction over, say, BatchNorm2d's (0, 2, 3); what is left to sum afterwards is small.
-    """
-    k = 0
-    while k < len(dims) and dims[-1 - k] == t.dim() - 1 - k:
-        k += 1
-    trailing, rest = dims[len(dims) - k:], dims[:len(dims) - k]
-    if not trailing:
-        return (t * t if squares else t).sum(rest, keepdim=True)
-    s = torch.linalg.vector_norm(t, 2, trailing, keepdim=True).square() if squares else t.sum(trailing, keepdim=True)
-    return s.sum(rest, keepdim=True) if rest else s
-
-
-def _scale_is_small(rstd: torch.Tensor, weight: torch.Tensor, x: torch.Tensor) -> bool:
-    """Is rstd * weight smaller than x? Yes for per-channel gamma (BatchNorm, GroupNorm), no for LayerNorm's."""
-    return weight.dim() == x.dim() and math.prod(map(max, rstd.shape, weight.shape)) < x.numel()
-
-
-def _grads_through_autograd(g: torch.Tensor, x: torch.Tensor, weight: torch.Tensor | None,
-                            bias: torch.Tensor | None, dims: tuple[int, ...], eps: float, center: bool,
-                            needs: tuple[bool, ...]) -> tuple[torch.Tensor | None, ...]:
-    """Gradients by autograd through the plain forward, so that they can be differentiated again."""
-    inputs = {0: x, 4: weight, 5: bias}
-    wanted = [i for i in inputs if needs[i]]
-    y = _forward(x, dims, eps, center, weight, bias)[0]
-    got = dict(zip(wanted, torch.autograd.grad(y, [inputs[i] for i in wanted], g, create_graph=True), strict=True))
-    return tuple(got.get(i) for i in range(6))
+        x_hat = x_hat + bias  # beta: shift
+    return x_hat.to(x.dtype)

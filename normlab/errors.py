@@ -1,4 +1,7 @@
-"""Input checks that raise torch's exception type with torch's words, plus a hint that teaches the fix."""
+"""Input checks that raise torch's exception type with torch's words, plus a hint that teaches the fix.
+
+Every function here only checks and raises (check_dims also returns the dims it checked, in canonical form).
+"""
 
 from __future__ import annotations
 
@@ -7,22 +10,12 @@ from collections.abc import Sequence
 
 import torch
 
-__all__ = [
-    "NormlabHint",
-    "layout_of",
-    "count_per_stat",
-    "check_floating",
-    "check_eps",
-    "check_min_ndim",
-    "check_values_per_stat",
-    "check_channels",
-    "check_param",
-    "check_trailing_shape",
-    "check_running_pair",
-    "check_layer_ndim",
-]
+from normlab.layouts import layout_of
+from normlab.versions import refuses_eps, torch_version
 
-_LAYOUT = {2: "(N, C)", 3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}
+__all__ = ["NormlabHint", "check_dims", "check_floating", "check_eps", "check_min_ndim", "check_batch_size",
+           "check_values_per_stat", "check_channels", "check_param", "check_trailing_shape", "check_running_pair",
+           "check_layer_ndim", "check_groups"]
 
 
 class NormlabHint(Exception):
@@ -30,7 +23,7 @@ class NormlabHint(Exception):
 
 
 _KINDS = {k: type(k.__name__, (k, NormlabHint), {"__module__": __name__})
-          for k in (ValueError, RuntimeError, NotImplementedError, TypeError)}
+          for k in (ValueError, RuntimeError, NotImplementedError, TypeError, IndexError)}
 
 
 def _raise(kind: type[Exception], torch_words: str, hint: str) -> None:
@@ -38,9 +31,19 @@ def _raise(kind: type[Exception], torch_words: str, hint: str) -> None:
     raise _KINDS[kind](f"{torch_words}\n  hint: {hint}")
 
 
-def layout_of(ndim: int) -> str:
-    """The conventional name of an ndim-D layout, e.g. 3 -> '(N, C, L)'."""
-    return _LAYOUT.get(ndim, f"a {ndim}-D tensor")
+def check_dims(x: torch.Tensor, dims: int | Sequence[int]) -> tuple[int, ...]:
+    """Reduction dims must exist in x, each once; returns them sorted and non-negative (-1 -> x.dim() - 1)."""
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if not dims:
+        raise ValueError("normalize needs at least one reduction dim: with none, every element is its own group, "
+                         "its mean is itself and its variance 0, so the output would be all zeros.")
+    if any(not -x.dim() <= d < x.dim() for d in dims):
+        raise ValueError(f"dims {dims} out of range for a {x.dim()}-D tensor {layout_of(x.dim())} of shape "
+                         f"{tuple(x.shape)}: use dims from 0 to {x.dim() - 1} (or negative ones from the end).")
+    out = tuple(sorted({d % x.dim() for d in dims}))
+    if len(out) != len(dims):
+        raise ValueError(f"dims {dims} names a dim twice: list each reduction dim once.")
+    return out
 
 
 def check_floating(x: torch.Tensor, op: str) -> None:
@@ -53,14 +56,18 @@ def check_floating(x: torch.Tensor, op: str) -> None:
 
 
 def check_eps(eps: float, training: bool, op: str = "batch_norm") -> None:
-    """torch 2.13 refuses eps <= 0 while training and eps < 0 always (older torch ran eps=0)."""
-    if training and not eps > 0:
-        _raise(ValueError, f"{op} eps must be positive during training, but got {eps}",
-               "eps keeps sqrt(var + eps) away from zero when a channel is constant; use the default "
-               "eps=1e-5 (older torch accepted eps=0.0, torch 2.13 does not).")
+    """The eps this torch refuses, in its words (the rule changed in torch 2.10 and 2.12: versions.refuses_eps)."""
+    if not refuses_eps(eps, training):
+        return
+    if torch_version() < (2, 12):
+        words = f"{op} eps must be positive, but got {eps}"
+    else:
+        words = f"{op} eps must be {'positive during training' if training else 'non-negative'}, but got {eps}"
     if eps < 0:
-        _raise(ValueError, f"{op} eps must be non-negative, but got {eps}",
-               "eps is added to the variance under a square root; a negative eps can make it negative.")
+        _raise(ValueError, words, "eps is added to the variance under a square root; a negative eps can make "
+               "it negative.")
+    _raise(ValueError, words, "eps keeps sqrt(var + eps) away from zero when a channel is constant; use the "
+           "default eps=1e-5 (torch before 2.10 accepted eps=0.0).")
 
 
 def check_min_ndim(x: torch.Tensor, ndim: int, op: str) -> None:
@@ -69,6 +76,12 @@ def check_min_ndim(x: torch.Tensor, ndim: int, op: str) -> None:
         _raise(RuntimeError, f"Expected at least {ndim} dimensions for input tensor but received {x.dim()}",
                f"{op} reads dim 0 as the batch N and dim 1 as channels C, so x needs a layout like "
                f"(N, C); for a single sample of shape {tuple(x.shape)} add a batch dim: x.unsqueeze(0).")
+
+
+def check_batch_size(x: torch.Tensor) -> None:
+    """torch's own training check: N times the spatial sizes must not be 1 (one value per channel)."""
+    if x.dim() and x.shape[0] * math.prod(x.shape[2:]) == 1:
+        check_values_per_stat(x, 1, "channel")
 
 
 def check_values_per_stat(x: torch.Tensor, count: int, what: str) -> None:
@@ -136,9 +149,13 @@ def check_running_pair(mean: torch.Tensor | None, var: torch.Tensor | None, trai
                "or use training=True to normalize with the batch's own statistics.")
 
 
-def count_per_stat(x: torch.Tensor, dims: Sequence[int]) -> int:
-    """How many values each statistic is computed from when reducing x over dims."""
-    return math.prod(x.shape[d] for d in dims)
+def check_groups(x: torch.Tensor, num_groups: int) -> None:
+    """GroupNorm splits C = x.shape[1] channels into num_groups equal groups."""
+    c = x.shape[1]
+    if num_groups <= 0 or c % num_groups:
+        _raise(RuntimeError, f"Expected number of channels in input to be divisible by num_groups, but got input "
+               f"of shape {list(x.shape)} and num_groups={num_groups}", f"C = x.shape[1] = {c} channels are split "
+               f"into num_groups equal groups; pick a divisor of {c}.")
 
 
 _LAYER_FOR_NDIM = {2: "BatchNorm1d(C)", 3: "BatchNorm1d(C)", 4: "BatchNorm2d(C)", 5: "BatchNorm3d(C)"}

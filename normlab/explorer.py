@@ -2,8 +2,8 @@
 
 `explore(layout, dims)` returns an `Exploration`: which elements share a mean and variance (`groups`), the
 per-group mean and biased variance, the normalized output, every torch module that normalizes over exactly
-those dims (with its line of code) and the max |normlab - torch|. The table of layouts and torch modules it
-looks in is normlab.axes (re-exported here).
+those dims (with its line of code) and the max |normlab - torch|. The layouts come from normlab.layouts, the
+torch modules from normlab.matches.
 """
 
 from __future__ import annotations
@@ -13,22 +13,11 @@ from dataclasses import dataclass, field
 
 import torch
 
-from normlab.axes import (
-    LAYOUTS,
-    NO_MODULE,
-    Layout,
-    TorchMatch,
-    all_dim_subsets,
-    dims_label,
-    group_ids,
-    layout,
-    register_layout,
-    torch_matches,
-)
-from normlab.functional import normalize
+from normlab.core import normalize
+from normlab.layouts import Layout, dims_label, group_ids, layout
+from normlab.matches import NO_MODULE, TorchMatch, torch_matches
 
-__all__ = ["Layout", "TorchMatch", "Exploration", "LAYOUTS", "register_layout", "layout", "group_ids",
-           "dims_label", "all_dim_subsets", "torch_matches", "example_input", "explore", "NO_MODULE"]
+__all__ = ["Exploration", "example_input", "explore"]
 
 
 @dataclass

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from normlab import errors as E
-from normlab import functional as F
+from normlab import errors
+from normlab import functional as nlF
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm", "GroupNorm", "RMSNorm"]
 
@@ -49,7 +49,7 @@ class _NormBase(nn.Module):
     def _check_channels(self, x: torch.Tensor, kind: type[Exception] = RuntimeError) -> None:
         """Where the layer holds per-channel tensors, x's channel dim must match them (torch's rule)."""
         if self.affine or self.track_running_stats:
-            E.check_channels(x, self.num_features, "running_mean" if self.track_running_stats else "weight", kind)
+            errors.check_channels(x, self.num_features, "running_mean" if self.track_running_stats else "weight", kind)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
@@ -62,7 +62,7 @@ class _BatchNorm(_NormBase):
     _ndims: tuple[int, ...] = ()
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
-        E.check_layer_ndim(input, self._ndims, type(self).__name__)
+        errors.check_layer_ndim(input, self._ndims, type(self).__name__)
         self._check_channels(input)
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
@@ -71,7 +71,7 @@ class _BatchNorm(_NormBase):
                 momentum = 1.0 / float(self.num_batches_tracked)
         use_batch_stats = self.training or self.running_mean is None
         use_buffers = not self.training or self.track_running_stats
-        return F.batch_norm(input, self.running_mean if use_buffers else None,
+        return nlF.batch_norm(input, self.running_mean if use_buffers else None,
                             self.running_var if use_buffers else None, self.weight, self.bias,
                             use_batch_stats, momentum, self.eps)
 
@@ -99,12 +99,12 @@ class _InstanceNorm(_NormBase):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
-        E.check_layer_ndim(input, self._ndims, type(self).__name__)
+        errors.check_layer_ndim(input, self._ndims, type(self).__name__)
         if input.dim() == self._ndims[0]:  # unbatched, e.g. (C, L)
             return self.forward(input.unsqueeze(0)).squeeze(0)
         if self.affine:
             self._check_channels(input, ValueError)
-        return F.instance_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
+        return nlF.instance_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
                                self.training or not self.track_running_stats,
                                0.0 if self.momentum is None else self.momentum, self.eps)
 
@@ -139,7 +139,7 @@ class LayerNorm(nn.Module):
         self.bias = nn.Parameter(torch.zeros(self.normalized_shape, **kw)) if elementwise_affine and bias else None
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
-        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+        return nlF.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
@@ -159,7 +159,7 @@ class RMSNorm(nn.Module):
                        if elementwise_affine else None)
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
-        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+        return nlF.rms_norm(input, self.normalized_shape, self.weight, self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
@@ -180,7 +180,7 @@ class GroupNorm(nn.Module):
         self.bias = nn.Parameter(torch.zeros(num_channels, **kw)) if affine and bias else None
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
-        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+        return nlF.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "

@@ -1,16 +1,16 @@
-"""One figure style for every normlab figure: projector-sized fonts and the colour-blind-safe Okabe-Ito palette.
+"""One style for every normlab picture: projector-sized text and the colour-blind-safe Okabe-Ito palette.
 
-`use()` applies it to matplotlib's rcParams; `palette(n)` gives n group colours; `SCALE` enlarges every size
-(fonts, cell numbers, figure sizes) so a `projector()` mode only has to raise it and call `use()` again.
+`palette(n)` gives n group colours and `SCALE` enlarges every size (SVG pictures, widget controls, matplotlib
+figures); `use()` applies the same fonts and colours to matplotlib, whose figures (d2l's plots, histograms) a
+notebook displays as PNG; `projector()` raises SCALE for presenting.
 """
 
 from __future__ import annotations
 
-import matplotlib as mpl
-from matplotlib.colors import to_rgb
-from matplotlib.figure import Figure
+import io
 
-__all__ = ["OKABE_ITO", "SCALE", "use", "palette", "fontsize", "tint", "projector", "projector_css"]
+__all__ = ["OKABE_ITO", "SCALE", "use", "palette", "fontsize", "tint", "tint_hex", "figure_png", "projector",
+           "projector_css"]
 
 # Okabe & Ito (2008), black left out: it is reserved for the numbers drawn on top of the colours.
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
@@ -35,21 +35,33 @@ def palette(n: int) -> list[str]:
 
 
 def tint(colour: str, amount: float = 0.45) -> tuple[float, float, float]:
-    """The colour mixed with `amount` of white, so black numbers stay readable on top of it."""
-    return tuple(c + (1 - c) * amount for c in to_rgb(colour))
+    """The hex colour mixed with `amount` of white (RGB in 0..1), so black numbers stay readable on top of it."""
+    rgb = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return tuple(c + (1 - c) * amount for c in rgb)
+
+
+def tint_hex(colour: str, amount: float = 0.45) -> str:
+    """tint() as a hex colour."""
+    return "#" + "".join(f"{round(255 * c):02x}" for c in tint(colour, amount))
+
+
+def figure_png(fig: object, dpi: int = 100) -> bytes:
+    """A matplotlib figure as PNG bytes (Agg, no pyplot state)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
 
 
 def _show_figures_in_ipython() -> None:
     """Let a notebook display a bare matplotlib Figure (normlab never uses pyplot) as a PNG."""
     try:
         from IPython import get_ipython
+        from matplotlib.figure import Figure
     except ImportError:
         return
     shell = get_ipython()
     if shell is not None:
-        from normlab.widgets.base import figure_png
-
-        shell.display_formatter.formatters["image/png"].for_type(Figure, lambda fig: figure_png(fig, dpi=100))
+        shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
 
 
 def use(scale: float | None = None) -> None:
@@ -59,22 +71,14 @@ def use(scale: float | None = None) -> None:
         if scale <= 0:
             raise ValueError(f"scale must be positive (1.0 = normal, 1.5 = projector), got {scale}.")
         SCALE = float(scale)
+    import matplotlib as mpl
+
     mpl.rcParams.update({
-        "font.size": fontsize(),
-        "axes.titlesize": fontsize(13),
-        "axes.labelsize": fontsize(),
-        "xtick.labelsize": fontsize(10),
-        "ytick.labelsize": fontsize(10),
-        "legend.fontsize": fontsize(10),
-        "figure.titlesize": fontsize(14),
-        "axes.prop_cycle": mpl.cycler(color=list(OKABE_ITO)),
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "lines.linewidth": 2.0 * SCALE,
-        "figure.dpi": 80,
-        "savefig.dpi": 80,
-        "figure.facecolor": "white",
-        "image.cmap": "cividis",
+        "font.size": fontsize(), "axes.titlesize": fontsize(13), "axes.labelsize": fontsize(),
+        "xtick.labelsize": fontsize(10), "ytick.labelsize": fontsize(10), "legend.fontsize": fontsize(10),
+        "figure.titlesize": fontsize(14), "axes.prop_cycle": mpl.cycler(color=list(OKABE_ITO)),
+        "axes.spines.top": False, "axes.spines.right": False, "lines.linewidth": 2.0 * SCALE, "figure.dpi": 80,
+        "savefig.dpi": 80, "figure.facecolor": "white", "image.cmap": "cividis",
     })
     _show_figures_in_ipython()
 
@@ -89,7 +93,7 @@ def projector_css(scale: float) -> str:
 
 
 def projector(scale: float = 1.5) -> None:
-    """For presenting: figure fonts, visualizer cells and widget controls `scale` times larger from now on."""
+    """For presenting: pictures, figure fonts and widget controls `scale` times larger from now on."""
     use(scale)
     try:
         from IPython import get_ipython
@@ -99,5 +103,5 @@ def projector(scale: float = 1.5) -> None:
     if get_ipython() is not None:
         # a <style> output applies to the whole page, so widgets shown before and after this call grow alike
         display(HTML(f"<style>{projector_css(SCALE)}</style>"))
-        print(f"projector style: figures, visualizer cells and widget controls x{SCALE:g} (normlab.style.use(1.0) "
-              "resets figures; clear this cell's output to reset widgets)")
+        print(f"projector style: pictures, figures and widget controls x{SCALE:g} (normlab.style.use(1.0) resets "
+              "them; clear this cell's output to reset the widget controls)")

@@ -67,7 +67,7 @@ class _Toy(NormlabWidget):
     def compute(self):
         if self.controls["n"].value % 2:
             raise ValueError("odd")
-        return "<p>even</p>", None
+        return "<p>even</p>"
 
 
 def test_one_render_per_change_and_messages_counted():

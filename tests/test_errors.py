@@ -2,60 +2,60 @@
 
 import pytest
 import torch
-import torch.nn.functional as TF
+import torch.nn.functional as F
 from torch import nn
 
-import normlab.functional as F
-import normlab.nn as nl
+import normlab.functional as nlF
+import normlab.nn as nlnn
 from normlab.errors import NormlabHint
 
 x23 = torch.randn(4, 3)
 CASES = [  # (id, normlab call, torch call or None where torch accepts it, words the hint must contain)
-    ("one value per channel", lambda: F.batch_norm(torch.randn(1, 3), None, None, training=True),
-     lambda: TF.batch_norm(torch.randn(1, 3), None, None, training=True), "batch of at least 2"),
-    ("eps 0 in training", lambda: F.batch_norm(x23, None, None, training=True, eps=0.0),
-     lambda: TF.batch_norm(x23, None, None, training=True, eps=0.0), "eps=0.0"),
-    ("negative eps in eval", lambda: F.batch_norm(x23, torch.zeros(3), torch.ones(3), eps=-1.0),
-     lambda: TF.batch_norm(x23, torch.zeros(3), torch.ones(3), eps=-1.0), "negative eps"),
-    ("eval without stats", lambda: F.batch_norm(x23, None, None), lambda: TF.batch_norm(x23, None, None),
+    ("one value per channel", lambda: nlF.batch_norm(torch.randn(1, 3), None, None, training=True),
+     lambda: F.batch_norm(torch.randn(1, 3), None, None, training=True), "batch of at least 2"),
+    ("eps 0 in training", lambda: nlF.batch_norm(x23, None, None, training=True, eps=0.0),
+     lambda: F.batch_norm(x23, None, None, training=True, eps=0.0), "eps=0.0"),
+    ("negative eps in eval", lambda: nlF.batch_norm(x23, torch.zeros(3), torch.ones(3), eps=-1.0),
+     lambda: F.batch_norm(x23, torch.zeros(3), torch.ones(3), eps=-1.0), "negative eps"),
+    ("eval without stats", lambda: nlF.batch_norm(x23, None, None), lambda: F.batch_norm(x23, None, None),
      "training=True"),
-    ("only one running stat", lambda: F.batch_norm(x23, torch.zeros(3), None, training=True),
-     lambda: TF.batch_norm(x23, torch.zeros(3), None, training=True), "both"),
-    ("integer input", lambda: F.batch_norm(torch.arange(12).reshape(4, 3), None, None, training=True),
-     lambda: TF.batch_norm(torch.arange(12).reshape(4, 3), None, None, training=True), "x.float()"),
-    ("integer layer_norm", lambda: F.layer_norm(torch.arange(6).reshape(2, 3), [3]),
-     lambda: TF.layer_norm(torch.arange(6).reshape(2, 3), [3]), "x.float()"),
-    ("(B, T, E) into BatchNorm1d(E)", lambda: nl.BatchNorm1d(4)(torch.randn(2, 5, 4)),
+    ("only one running stat", lambda: nlF.batch_norm(x23, torch.zeros(3), None, training=True),
+     lambda: F.batch_norm(x23, torch.zeros(3), None, training=True), "both"),
+    ("integer input", lambda: nlF.batch_norm(torch.arange(12).reshape(4, 3), None, None, training=True),
+     lambda: F.batch_norm(torch.arange(12).reshape(4, 3), None, None, training=True), "x.float()"),
+    ("integer layer_norm", lambda: nlF.layer_norm(torch.arange(6).reshape(2, 3), [3]),
+     lambda: F.layer_norm(torch.arange(6).reshape(2, 3), [3]), "x.float()"),
+    ("(B, T, E) into BatchNorm1d(E)", lambda: nlnn.BatchNorm1d(4)(torch.randn(2, 5, 4)),
      lambda: nn.BatchNorm1d(4)(torch.randn(2, 5, 4)), "x.transpose(1, 2)"),
-    ("NHWC into BatchNorm2d(C)", lambda: nl.BatchNorm2d(3)(torch.randn(2, 5, 5, 3)),
+    ("NHWC into BatchNorm2d(C)", lambda: nlnn.BatchNorm2d(3)(torch.randn(2, 5, 5, 3)),
      lambda: nn.BatchNorm2d(3)(torch.randn(2, 5, 5, 3)), "permute(0, 3, 1, 2)"),
-    ("3-D into BatchNorm2d", lambda: nl.BatchNorm2d(3)(torch.randn(3, 4, 4)),
+    ("3-D into BatchNorm2d", lambda: nlnn.BatchNorm2d(3)(torch.randn(3, 4, 4)),
      lambda: nn.BatchNorm2d(3)(torch.randn(3, 4, 4)), "x.unsqueeze(0)"),
-    ("4-D into BatchNorm1d", lambda: nl.BatchNorm1d(3)(torch.randn(2, 3, 4, 4)),
+    ("4-D into BatchNorm1d", lambda: nlnn.BatchNorm1d(3)(torch.randn(2, 3, 4, 4)),
      lambda: nn.BatchNorm1d(3)(torch.randn(2, 3, 4, 4)), "BatchNorm2d(C)"),
-    ("LayerNorm(C) on NCHW", lambda: nl.LayerNorm(3)(torch.randn(2, 3, 4, 5)),
+    ("LayerNorm(C) on NCHW", lambda: nlnn.LayerNorm(3)(torch.randn(2, 3, 4, 5)),
      lambda: nn.LayerNorm(3)(torch.randn(2, 3, 4, 5)), "permute(0, 2, 3, 1)"),
-    ("wrong weight size", lambda: F.batch_norm(x23, None, None, torch.ones(4), training=True),
-     lambda: TF.batch_norm(x23, None, None, torch.ones(4), training=True), "shape (3,)"),
-    ("wrong running_mean size", lambda: F.batch_norm(x23, torch.zeros(4), torch.ones(4)),
-     lambda: TF.batch_norm(x23, torch.zeros(4), torch.ones(4)), "C = x.shape[1] = 3"),
-    ("wrong LayerNorm weight", lambda: F.layer_norm(x23, [3], torch.ones(4)),
-     lambda: TF.layer_norm(x23, [3], torch.ones(4)), "shape (3,)"),
-    ("groups do not divide C", lambda: F.group_norm(torch.randn(2, 4, 3), 3),
-     lambda: TF.group_norm(torch.randn(2, 4, 3), 3), "divisor of 4"),
-    ("GroupNorm constructor", lambda: nl.GroupNorm(3, 4), lambda: nn.GroupNorm(3, 4), "divisor of 4"),
-    ("1-D into group_norm", lambda: F.group_norm(torch.randn(4), 2), lambda: TF.group_norm(torch.randn(4), 2),
+    ("wrong weight size", lambda: nlF.batch_norm(x23, None, None, torch.ones(4), training=True),
+     lambda: F.batch_norm(x23, None, None, torch.ones(4), training=True), "shape (3,)"),
+    ("wrong running_mean size", lambda: nlF.batch_norm(x23, torch.zeros(4), torch.ones(4)),
+     lambda: F.batch_norm(x23, torch.zeros(4), torch.ones(4)), "C = x.shape[1] = 3"),
+    ("wrong LayerNorm weight", lambda: nlF.layer_norm(x23, [3], torch.ones(4)),
+     lambda: F.layer_norm(x23, [3], torch.ones(4)), "shape (3,)"),
+    ("groups do not divide C", lambda: nlF.group_norm(torch.randn(2, 4, 3), 3),
+     lambda: F.group_norm(torch.randn(2, 4, 3), 3), "divisor of 4"),
+    ("GroupNorm constructor", lambda: nlnn.GroupNorm(3, 4), lambda: nn.GroupNorm(3, 4), "divisor of 4"),
+    ("1-D into group_norm", lambda: nlF.group_norm(torch.randn(4), 2), lambda: F.group_norm(torch.randn(4), 2),
      "unsqueeze(0)"),
-    ("one spatial element", lambda: F.instance_norm(torch.randn(2, 3, 1)),
-     lambda: TF.instance_norm(torch.randn(2, 3, 1)), "var = 0"),
-    ("instance eval without stats", lambda: F.instance_norm(torch.randn(2, 3, 4), use_input_stats=False),
-     lambda: TF.instance_norm(torch.randn(2, 3, 4), use_input_stats=False), "pass them"),
-    ("InstanceNorm affine channel mismatch", lambda: nl.InstanceNorm1d(3, affine=True)(torch.randn(2, 4, 5)),
+    ("one spatial element", lambda: nlF.instance_norm(torch.randn(2, 3, 1)),
+     lambda: F.instance_norm(torch.randn(2, 3, 1)), "var = 0"),
+    ("instance eval without stats", lambda: nlF.instance_norm(torch.randn(2, 3, 4), use_input_stats=False),
+     lambda: F.instance_norm(torch.randn(2, 3, 4), use_input_stats=False), "pass them"),
+    ("InstanceNorm affine channel mismatch", lambda: nlnn.InstanceNorm1d(3, affine=True)(torch.randn(2, 4, 5)),
      lambda: nn.InstanceNorm1d(3, affine=True)(torch.randn(2, 4, 5)), "C = 3"),
-    ("rms_norm wrong shape", lambda: F.rms_norm(x23, [4]), lambda: TF.rms_norm(x23, [4]), "LAST 1 dim"),
-    ("momentum None in functional", lambda: F.batch_norm(x23, torch.zeros(3), torch.ones(3), training=True,
+    ("rms_norm wrong shape", lambda: nlF.rms_norm(x23, [4]), lambda: F.rms_norm(x23, [4]), "LAST 1 dim"),
+    ("momentum None in functional", lambda: nlF.batch_norm(x23, torch.zeros(3), torch.ones(3), training=True,
                                                          momentum=None),
-     lambda: TF.batch_norm(x23, torch.zeros(3), torch.ones(3), training=True, momentum=None),
+     lambda: F.batch_norm(x23, torch.zeros(3), torch.ones(3), training=True, momentum=None),
      "num_batches_tracked"),
 ]
 
@@ -72,13 +72,13 @@ def test_error_has_torchs_type_and_a_teaching_hint(ours, theirs, hint):
 
 def test_normlab_errors_are_marked_and_keep_torchs_words():
     with pytest.raises(NormlabHint) as err:
-        nl.BatchNorm2d(3)(torch.randn(3, 4, 4))
+        nlnn.BatchNorm2d(3)(torch.randn(3, 4, 4))
     assert str(err.value).startswith("expected 4D input (got 3D input)")
     with pytest.raises(RuntimeError, match="running_mean should contain 5 elements not 4"):
-        nl.BatchNorm1d(4)(torch.randn(2, 5, 4))
+        nlnn.BatchNorm1d(4)(torch.randn(2, 5, 4))
 
 
 def test_module_without_per_channel_tensors_accepts_any_channel_count_like_torch():
     x = torch.randn(4, 5)
-    ours = nl.BatchNorm1d(3, affine=False, track_running_stats=False)(x)
+    ours = nlnn.BatchNorm1d(3, affine=False, track_running_stats=False)(x)
     torch.testing.assert_close(ours, nn.BatchNorm1d(3, affine=False, track_running_stats=False)(x))

@@ -2,9 +2,12 @@
 
 import pytest
 import torch
+from svgparse import cells
 from torch import nn
 
 from normlab import explorer as X
+from normlab import layouts as L
+from normlab.matches import NO_MODULE
 from normlab.widgets import AxisExplorer
 
 # The spec, written from torch's documentation: which torch modules reduce over exactly these dims.
@@ -20,7 +23,7 @@ TORCH_FOR = {
                      (0, 1, 2, 3): ["nn.LayerNorm([N, C, H, W])"]},
 }
 BASE = ["(N, C)", "(N, C, L)", "(N, C, H, W)"]
-CASES = [(name, dims) for name in BASE for dims in X.all_dim_subsets(len(X.LAYOUTS[name].shape))]
+CASES = [(name, dims) for name in BASE for dims in L.all_dim_subsets(len(L.LAYOUTS[name].shape))]
 
 
 def build(code: str, sizes: dict[str, int]) -> nn.Module:
@@ -56,7 +59,7 @@ def test_explore_every_subset_against_torch(name: str, dims: tuple[int, ...]) ->
         torch.testing.assert_close(result.mean[g], members.mean())
         torch.testing.assert_close(result.var[g], members.var(unbiased=False))
     if not dims:
-        assert result.output is None and X.NO_MODULE in result.message and result.max_diff is None
+        assert result.output is None and NO_MODULE in result.message and result.max_diff is None
         return
     torch.testing.assert_close(result.output, by_hand(x, dims))
     for code in expected:  # torch, built from the displayed line of code, gives the same output
@@ -64,7 +67,7 @@ def test_explore_every_subset_against_torch(name: str, dims: tuple[int, ...]) ->
     if expected:
         assert result.max_diff < 1e-5 and result.code == expected[0]
     else:
-        assert result.code == X.NO_MODULE and result.max_diff is None
+        assert result.code == NO_MODULE and result.max_diff is None
         for module in candidates(x):  # the claim "no single torch module" holds for every standard one
             assert not torch.allclose(module.train()(x), result.output, atol=1e-4)
 
@@ -75,14 +78,14 @@ def test_widget_recomputes_every_subset(name: str, dims: tuple[int, ...]) -> Non
     widget.controls["layout"].value = name
     for d in range(4):
         widget.controls[f"dim{d}"].value = d in dims
-    ndim = len(X.LAYOUTS[name].shape)
+    ndim = len(L.LAYOUTS[name].shape)
     assert widget.dims == dims and widget.result.dims == dims and widget.result.layout.name == name
     assert [widget.controls[f"dim{d}"].layout.display for d in range(4)] == [None] * ndim + ["none"] * (4 - ndim)
-    assert widget.controls["dim0"].description == f"0: {X.LAYOUTS[name].letters[0]}"
+    assert widget.controls["dim0"].description == f"0: {L.LAYOUTS[name].letters[0]}"
     assert "Error" not in widget.text.value and "Traceback" not in widget.text.value
-    assert widget.text.value.count("class='normlab-grid'") == (2 if dims else 1)  # input (and output) grids
-    assert widget.text.value.count("<td style='width") == widget.result.x.numel() * (2 if dims else 1)
-    for code in TORCH_FOR[name].get(dims, [X.NO_MODULE]):
+    svg = widget.text.value[widget.text.value.index("<svg"):widget.text.value.index("</svg>") + 6]
+    assert len(cells(svg)[0]) == widget.result.x.numel() * (2 if dims else 1)  # input (and output) cells
+    for code in TORCH_FOR[name].get(dims, [NO_MODULE]):
         assert code in widget.text.value
     if dims:
         torch.testing.assert_close(widget.result.output, by_hand(widget.result.x, dims))
@@ -109,25 +112,26 @@ def test_explore_custom_input_and_errors() -> None:
     assert "1 group of 12 values" in repr(X.explore("(N, C)", (0, 1), x))
 
 
-def test_register_layout_extends_the_table() -> None:
-    lay = X.register_layout(X.Layout("(P, Q, R)", (2, 4, 3), channel_dim=None))
+def test_a_layout_added_to_the_table_is_explored() -> None:
+    lay = L.make_layout("(B, E, T)", (2, 3, 4))
+    L.LAYOUTS[lay.name] = lay
     try:
-        result = X.explore("(P, Q, R)", (2,))
-        assert [m.code for m in result.matches] == ["nn.LayerNorm(R)"]
-        torch.testing.assert_close(result.output, nn.LayerNorm(3)(result.x))
-        assert X.explore("(P, Q, R)", (0, 1)).code == X.NO_MODULE
+        result = X.explore("(B, E, T)", (0, 2))
+        assert result.code == "nn.BatchNorm1d(E)"
+        torch.testing.assert_close(result.output, nn.BatchNorm1d(3)(result.x))
+        assert X.explore("(B, E, T)", (0, 1)).code == NO_MODULE
         with pytest.raises(ValueError, match="letters"):
-            X.register_layout(X.Layout("(P, Q)", (2, 4, 3)))
+            L.make_layout("(P, Q)", (2, 4, 3))
     finally:
-        del X.LAYOUTS[lay.name]
+        del L.LAYOUTS[lay.name]
 
 
-ALL_CASES = [(name, dims) for name, lay in X.LAYOUTS.items() for dims in X.all_dim_subsets(len(lay.shape))]
+ALL_CASES = [(name, dims) for name, lay in L.LAYOUTS.items() for dims in L.all_dim_subsets(len(lay.shape))]
 
 
 @pytest.mark.parametrize(("name", "dims"), ALL_CASES)
 def test_every_registered_layout_and_subset(name: str, dims: tuple[int, ...]) -> None:
-    """Layouts registered by other modules too: output by hand, each match's torch module, the widget."""
+    """Every layout of the table: output by hand, each match's torch module, the widget."""
     result = X.explore(name, dims)
     if dims:
         torch.testing.assert_close(result.output, by_hand(result.x, dims))
@@ -139,9 +143,9 @@ def test_every_registered_layout_and_subset(name: str, dims: tuple[int, ...]) ->
 
 
 def test_group_ids_share_exactly_the_kept_indices() -> None:
-    ids = X.group_ids((2, 3, 4), (0, 2))
+    ids = L.group_ids((2, 3, 4), (0, 2))
     for i in range(2):
         for c in range(3):
             for t in range(4):
                 assert ids[i, c, t] == c
-    assert X.group_ids((2, 3), ()).unique().numel() == 6
+    assert L.group_ids((2, 3), ()).unique().numel() == 6

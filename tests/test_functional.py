@@ -2,11 +2,11 @@
 
 import pytest
 import torch
-import torch.nn.functional as TF
+import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import normlab.functional as F
+import normlab.functional as nlF
 
 TOL = {torch.float32: {"atol": 1e-5, "rtol": 1e-4}, torch.float64: {"atol": 1e-10, "rtol": 1e-9}}
 DTYPES = st.sampled_from([torch.float32, torch.float64])
@@ -80,16 +80,16 @@ def test_batch_norm_matches_torch(x, training, use_affine, momentum, eps):
     w, b = affine(x, c, use_affine)
     stats = [torch.randn(c, dtype=x.dtype), torch.rand(c, dtype=x.dtype) + 0.5]  # running mean, running var
     ours, theirs = [s.clone() for s in stats], [s.clone() for s in stats]
-    agree(lambda x, w, b, rm, rv: F.batch_norm(x, rm.clone(), rv.clone(), w, b, training, momentum, eps),
-          lambda x, w, b, rm, rv: TF.batch_norm(x, rm.clone(), rv.clone(), w, b, training, momentum, eps),
+    agree(lambda x, w, b, rm, rv: nlF.batch_norm(x, rm.clone(), rv.clone(), w, b, training, momentum, eps),
+          lambda x, w, b, rm, rv: F.batch_norm(x, rm.clone(), rv.clone(), w, b, training, momentum, eps),
           x, w, b, *stats)
-    F.batch_norm(x, *ours, w, b, training, momentum, eps)
-    TF.batch_norm(x, *theirs, w, b, training, momentum, eps)
+    nlF.batch_norm(x, *ours, w, b, training, momentum, eps)
+    F.batch_norm(x, *theirs, w, b, training, momentum, eps)
     same(ours[0], theirs[0])
     same(ours[1], theirs[1])
     if use_affine and x.numel() // c > 1:
-        agree_grads(lambda x, w, b: F.batch_norm(x, None, None, w, b, True, momentum, eps),
-                    lambda x, w, b: TF.batch_norm(x, None, None, w, b, True, momentum, eps), x, w, b)
+        agree_grads(lambda x, w, b: nlF.batch_norm(x, None, None, w, b, True, momentum, eps),
+                    lambda x, w, b: F.batch_norm(x, None, None, w, b, True, momentum, eps), x, w, b)
 
 
 @FAST
@@ -97,13 +97,13 @@ def test_batch_norm_matches_torch(x, training, use_affine, momentum, eps):
 def test_layer_norm_and_rms_norm_match_torch(x, k, use_affine, eps):
     shape = list(x.shape[-min(k, x.dim()):])
     w, b = affine(x, shape, use_affine)
-    agree(lambda x, w, b: F.layer_norm(x, shape, w, b, eps),
-          lambda x, w, b: TF.layer_norm(x, shape, w, b, eps), x, w, b)
-    agree(lambda x, w: F.rms_norm(x, shape, w, eps), lambda x, w: TF.rms_norm(x, shape, w, eps), x, w)
-    same(F.rms_norm(x, shape, w), TF.rms_norm(x, shape, w))  # eps=None: the dtype's machine epsilon
+    agree(lambda x, w, b: nlF.layer_norm(x, shape, w, b, eps),
+          lambda x, w, b: F.layer_norm(x, shape, w, b, eps), x, w, b)
+    agree(lambda x, w: nlF.rms_norm(x, shape, w, eps), lambda x, w: F.rms_norm(x, shape, w, eps), x, w)
+    same(nlF.rms_norm(x, shape, w), F.rms_norm(x, shape, w))  # eps=None: the dtype's machine epsilon
     args = (w, b) if use_affine else ()
-    agree_grads(lambda x, *p: F.layer_norm(x, shape, *p, eps=eps),
-                lambda x, *p: TF.layer_norm(x, shape, *p, eps=eps), x, *args)
+    agree_grads(lambda x, *p: nlF.layer_norm(x, shape, *p, eps=eps),
+                lambda x, *p: F.layer_norm(x, shape, *p, eps=eps), x, *args)
 
 
 @FAST
@@ -113,9 +113,9 @@ def test_group_norm_matches_torch(x, groups, use_affine, eps):
     if x.numel() // x.shape[0] // groups == 1:
         return  # one value per group: see test_single_value_groups_are_exactly_zero
     w, b = affine(x, x.shape[1], use_affine)
-    agree(lambda x, w, b: F.group_norm(x, groups, w, b, eps), lambda x, w, b: TF.group_norm(x, groups, w, b, eps),
+    agree(lambda x, w, b: nlF.group_norm(x, groups, w, b, eps), lambda x, w, b: F.group_norm(x, groups, w, b, eps),
           x, w, b)
-    agree_grads(lambda x: F.group_norm(x, groups, eps=eps), lambda x: TF.group_norm(x, groups, eps=eps), x)
+    agree_grads(lambda x: nlF.group_norm(x, groups, eps=eps), lambda x: F.group_norm(x, groups, eps=eps), x)
 
 
 @FAST
@@ -126,11 +126,11 @@ def test_instance_norm_matches_torch(x, use_input_stats, use_affine, momentum, e
     w, b = affine(x, c, use_affine)
     stats = [torch.zeros(c, dtype=x.dtype) + 0.3, torch.ones(c, dtype=x.dtype) * 2]
     ours, theirs = [s.clone() for s in stats], [s.clone() for s in stats]
-    agree(lambda x, w, b, rm, rv: F.instance_norm(x, rm.clone(), rv.clone(), w, b, use_input_stats, momentum, eps),
-          lambda x, w, b, rm, rv: TF.instance_norm(x, rm.clone(), rv.clone(), w, b, use_input_stats, momentum, eps),
+    agree(lambda x, w, b, rm, rv: nlF.instance_norm(x, rm.clone(), rv.clone(), w, b, use_input_stats, momentum, eps),
+          lambda x, w, b, rm, rv: F.instance_norm(x, rm.clone(), rv.clone(), w, b, use_input_stats, momentum, eps),
           x, w, b, *stats)
-    F.instance_norm(x, *ours, w, b, use_input_stats, momentum, eps)
-    TF.instance_norm(x, *theirs, w, b, use_input_stats, momentum, eps)
+    nlF.instance_norm(x, *ours, w, b, use_input_stats, momentum, eps)
+    F.instance_norm(x, *theirs, w, b, use_input_stats, momentum, eps)
     same(ours[0], theirs[0])
     same(ours[1], theirs[1])
 
@@ -140,18 +140,18 @@ def test_empty_inputs_match_torch_and_leave_running_stats(shape):
     x = torch.randn(shape)
     ours = [torch.ones(shape[1]), torch.full((shape[1],), 2.0)]
     theirs = [t.clone() for t in ours]
-    same(F.batch_norm(x, *ours, training=True), TF.batch_norm(x, *theirs, training=True))
+    same(nlF.batch_norm(x, *ours, training=True), F.batch_norm(x, *theirs, training=True))
     same(ours[0], theirs[0])
     same(ours[1], theirs[1])
-    same(F.layer_norm(x, shape[-1:]), TF.layer_norm(x, shape[-1:]))
+    same(nlF.layer_norm(x, shape[-1:]), F.layer_norm(x, shape[-1:]))
     if len(shape) > 2 or shape[0] == 0:
-        same(F.group_norm(x, 1), TF.group_norm(x, 1))
+        same(nlF.group_norm(x, 1), F.group_norm(x, 1))
 
 
 def test_running_var_is_unbiased_while_output_uses_biased():
     x = torch.arange(12.0).reshape(3, 4)  # seed 002: every column has biased var 32/3, unbiased 16
     rm, rv = torch.zeros(4), torch.ones(4)
-    y = F.batch_norm(x, rm, rv, training=True, momentum=1.0)
+    y = nlF.batch_norm(x, rm, rv, training=True, momentum=1.0)
     same(rm, x.mean(0))
     same(rv, torch.full((4,), 16.0))
     same(y, (x - x.mean(0)) / torch.sqrt(x.var(0, unbiased=False) + 1e-5))
@@ -160,15 +160,15 @@ def test_running_var_is_unbiased_while_output_uses_biased():
 def test_eval_uses_running_stats_and_zero_eps_is_allowed_in_eval():
     x = torch.randn(4, 3)
     rm, rv = torch.randn(3), torch.rand(3) + 0.1
-    same(F.batch_norm(x, rm, rv, training=False, eps=0.0), TF.batch_norm(x, rm, rv, training=False, eps=0.0))
+    same(nlF.batch_norm(x, rm, rv, training=False, eps=0.0), F.batch_norm(x, rm, rv, training=False, eps=0.0))
 
 
 def test_training_without_running_stats_and_low_precision_dtypes():
     x = torch.randn(6, 3, 4)
-    same(F.batch_norm(x, None, None, training=True), TF.batch_norm(x, None, None, training=True))
+    same(nlF.batch_norm(x, None, None, training=True), F.batch_norm(x, None, None, training=True))
     for dtype in (torch.float16, torch.bfloat16):
-        a = F.batch_norm(x.to(dtype), None, None, training=True)
-        b = TF.batch_norm(x.to(dtype), None, None, training=True)
+        a = nlF.batch_norm(x.to(dtype), None, None, training=True)
+        b = F.batch_norm(x.to(dtype), None, None, training=True)
         assert a.dtype == b.dtype == dtype
         torch.testing.assert_close(a.float(), b.float(), atol=1e-2, rtol=1e-2)
 
@@ -178,24 +178,24 @@ def test_normalize_is_the_one_idea(dims):
     x = torch.randn(4, 3, 5, dtype=torch.float64)
     mean = x.mean(dim=dims, keepdim=True)
     var = ((x - mean) ** 2).mean(dim=dims, keepdim=True)
-    same(F.normalize(x, dims, eps=1e-5), (x - mean) / torch.sqrt(var + 1e-5))
+    same(nlF.normalize(x, dims, eps=1e-5), (x - mean) / torch.sqrt(var + 1e-5))
     rms = torch.sqrt((x * x).mean(dim=dims, keepdim=True) + 1e-5)
-    same(F.normalize(x, dims, eps=1e-5, center=False), x / rms)
+    same(nlF.normalize(x, dims, eps=1e-5, center=False), x / rms)
 
 
 def test_normalize_scales_and_shifts_after_standardizing():
     x = torch.randn(4, 3, 5, dtype=torch.float64)
     w, b = torch.rand(1, 3, 1, dtype=torch.float64) + 0.5, torch.randn(1, 3, 1, dtype=torch.float64)
-    same(F.normalize(x, (0, 2), weight=w, bias=b), F.normalize(x, (0, 2)) * w + b)
-    same(F.normalize(x, -1, weight=w[0, :, :] * 2), F.normalize(x, -1) * w[0] * 2)
+    same(nlF.normalize(x, (0, 2), weight=w, bias=b), nlF.normalize(x, (0, 2)) * w + b)
+    same(nlF.normalize(x, -1, weight=w[0, :, :] * 2), nlF.normalize(x, -1) * w[0] * 2)
 
 
 @pytest.mark.parametrize("op", [
-    lambda x, w, b: F.batch_norm(x, torch.zeros(3), torch.ones(3), w, b, True),
-    lambda x, w, b: F.instance_norm(x, None, None, w, b),
-    lambda x, w, b: F.group_norm(x, 3, w, b),
-    lambda x, w, b: F.layer_norm(x, (4,), w.repeat(2)[:4], b.repeat(2)[:4]),
-    lambda x, w, b: F.rms_norm(x, (4,), w.repeat(2)[:4]),
+    lambda x, w, b: nlF.batch_norm(x, torch.zeros(3), torch.ones(3), w, b, True),
+    lambda x, w, b: nlF.instance_norm(x, None, None, w, b),
+    lambda x, w, b: nlF.group_norm(x, 3, w, b),
+    lambda x, w, b: nlF.layer_norm(x, (4,), w.repeat(2)[:4], b.repeat(2)[:4]),
+    lambda x, w, b: nlF.rms_norm(x, (4,), w.repeat(2)[:4]),
 ])
 def test_output_is_the_same_with_and_without_autograd(op):
     """Inputs that need gradients go through the autograd.Function, others through the in-place path: same numbers."""
@@ -211,13 +211,13 @@ def test_output_is_the_same_with_and_without_autograd(op):
                                          ((0, -3), "names a dim twice")])
 def test_normalize_rejects_bad_dims_with_a_reason(dims, words):
     with pytest.raises(ValueError, match=words):
-        F.normalize(torch.randn(2, 3, 4), dims)
+        nlF.normalize(torch.randn(2, 3, 4), dims)
 
 
 def test_single_value_groups_are_exactly_zero():
     """One value per group: x - mean is exactly 0; torch's kernel leaves rounding noise, amplified by 1/sqrt(eps)."""
     x = torch.tensor([[1.5410, -0.2934, 7.0], [-0.2934, 2.0, 3.0]])
-    ours, theirs = F.group_norm(x, 3), TF.group_norm(x, 3)
+    ours, theirs = nlF.group_norm(x, 3), F.group_norm(x, 3)
     assert torch.equal(ours, torch.zeros_like(x))
     torch.testing.assert_close(theirs, ours, atol=1e-4, rtol=0)
 
@@ -226,8 +226,8 @@ def test_single_value_groups_are_exactly_zero():
 @given(x=tensors(min_ndim=3, min_side=2), use_affine=st.booleans(), eps=EPS)
 def test_instance_norm_gradients_match_torch(x, use_affine, eps):
     args = affine(x, x.shape[1], use_affine) if use_affine else ()
-    agree_grads(lambda x, *p: F.instance_norm(x, None, None, *p, eps=eps),
-                lambda x, *p: TF.instance_norm(x, None, None, *p, eps=eps), x, *args)
+    agree_grads(lambda x, *p: nlF.instance_norm(x, None, None, *p, eps=eps),
+                lambda x, *p: F.instance_norm(x, None, None, *p, eps=eps), x, *args)
 
 
 SECOND_ORDER = {  # ours and torch's, each called as op(module, x, weight, bias) on x of shape (4, 6, 5)
@@ -245,11 +245,11 @@ def test_second_order_gradients_are_exact(name):
     op = SECOND_ORDER[name]
     gen = torch.Generator().manual_seed(5)
     x, w, b = (torch.randn(s, generator=gen, dtype=torch.float64, requires_grad=True) for s in ((4, 6, 5), 6, 6))
-    assert torch.autograd.gradcheck(lambda *t: op(F, *t), (x, w, b))
-    assert torch.autograd.gradgradcheck(lambda *t: op(F, *t), (x, w, b))
+    assert torch.autograd.gradcheck(lambda *t: op(nlF, *t), (x, w, b))
+    assert torch.autograd.gradgradcheck(lambda *t: op(nlF, *t), (x, w, b))
     v = torch.randn(4, 6, 5, generator=gen, dtype=torch.float64)
     results = []
-    for module in (F, TF):
+    for module in (nlF, F):
         gx = torch.autograd.grad((op(module, x, w, b) * v).sum(), x, create_graph=True)[0]
         results.append(torch.autograd.grad((gx * gx).sum(), (x, w, b), allow_unused=True, materialize_grads=True))
     for ours, theirs in zip(*results, strict=True):
@@ -263,10 +263,10 @@ def test_backward_twice_and_weight_shaped_like_input(shape):
     gen = torch.Generator().manual_seed(7)
     x, w, b = (torch.randn(shape, generator=gen, dtype=torch.float64, requires_grad=True) for _ in range(3))
     g = torch.randn(shape, generator=gen, dtype=torch.float64)
-    y = F.layer_norm(x, shape, w, b)
+    y = nlF.layer_norm(x, shape, w, b)
     first = torch.autograd.grad(y, (x, w, b), g, retain_graph=True)
     second = torch.autograd.grad(y, (x, w, b), g)
-    theirs = torch.autograd.grad(TF.layer_norm(x, shape, w, b), (x, w, b), g)
+    theirs = torch.autograd.grad(F.layer_norm(x, shape, w, b), (x, w, b), g)
     for a, c, t in zip(first, second, theirs, strict=True):
         assert torch.equal(a, c)
         same(a, t)

@@ -1,7 +1,13 @@
 """LayoutWidget driven like a learner: choose layout and module, check the recipe it shows."""
 
-from normlab.layouts import layout_recipe
-from normlab.widgets.layouts import LayoutWidget, plot_recipe, recipe_sizes
+from svgparse import cells, texts
+
+from normlab.recipes import layout_recipe
+from normlab.widgets.layouts import LayoutWidget, recipe_picture, trap_shape
+
+
+def _svg(html: str) -> str:
+    return html[html.index("<svg"):html.index("</svg>") + 6]
 
 
 def test_default_shows_the_token_transpose_and_torchs_error() -> None:
@@ -9,7 +15,7 @@ def test_default_shows_the_token_transpose_and_torchs_error() -> None:
     assert "y = norm(x.transpose(1, 2)).transpose(1, 2)" in w.text.value
     assert "running_mean should contain 4 elements not 3" in w.text.value
     assert "✓" in w.text.value
-    assert "reduce over (0, 1) = B, T: 3 groups" in w.text.value and "<table" in w.text.value
+    assert len(cells(_svg(w.text.value))[0]) == 24 and "BatchNorm1d on (B, T, E)" in texts(_svg(w.text.value))[0]
 
 
 def test_switching_to_layernorm_needs_no_permute() -> None:
@@ -27,7 +33,7 @@ def test_nhwc_batchnorm2d_permute() -> None:
 def test_same_sizes_reveals_the_silent_wrong_axis() -> None:
     w = LayoutWidget()
     w.controls["same_sizes"].value = True
-    expected = layout_recipe("(B, T, E)", "BatchNorm1d", {"T": 3, "E": 3})
+    expected = layout_recipe("(B, T, E)", "BatchNorm1d", (2, 3, 3))
     assert "silently wrong" in w.text.value and expected.naive in w.text.value
     assert "(2, 3, 3)" in w.text.value
 
@@ -35,11 +41,13 @@ def test_same_sizes_reveals_the_silent_wrong_axis() -> None:
 def test_impossible_combination_is_a_message_not_a_traceback() -> None:
     w = LayoutWidget(layout="(N, C)", module="InstanceNorm1d")
     assert w.text.value.startswith("<p><b>ValueError</b>")
-    assert "has none" in w.text.value
-    assert w.image.layout.display == "none"
+    assert "has none" in w.text.value and "<svg" not in w.text.value
 
 
-def test_recipe_sizes_and_static_figure() -> None:
-    assert recipe_sizes("(N, C, H, W)", True) == {**recipe_sizes("(N, C, H, W)", False), "H": 3, "W": 3, "C": 3}
-    fig = plot_recipe(layout_recipe("(B, T, E)", "BatchNorm1d"))
-    assert "reduce over (0, 1) = B, T: 3 groups" in fig.texts[-1].get_text()
+def test_trap_shape_and_static_picture() -> None:
+    assert trap_shape("(N, C, H, W)", False) == (2, 3, 2, 4)
+    assert trap_shape("(N, C, H, W)", True) == (2, 3, 3, 3)
+    assert trap_shape("(B, T, E)", True) == (2, 3, 3)
+    picture = recipe_picture(layout_recipe("(B, T, E)", "BatchNorm1d"))
+    assert picture.svg == _svg(LayoutWidget().text.value)  # the widget draws exactly the notebook's picture
+    assert "one mean/var per E, over (B, T)" in texts(picture.svg)[0]

@@ -6,15 +6,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-import normlab.nn as nl
+import normlab.nn as nlnn
 
 PAIRS = [  # (normlab module, torch module, input shape)
-    (lambda **kw: nl.BatchNorm1d(3, **kw), lambda **kw: nn.BatchNorm1d(3, **kw), (5, 3)),
-    (lambda **kw: nl.BatchNorm1d(3, **kw), lambda **kw: nn.BatchNorm1d(3, **kw), (4, 3, 6)),
-    (lambda **kw: nl.BatchNorm2d(3, **kw), lambda **kw: nn.BatchNorm2d(3, **kw), (2, 3, 4, 5)),
-    (lambda **kw: nl.InstanceNorm1d(3, **kw), lambda **kw: nn.InstanceNorm1d(3, **kw), (4, 3, 6)),
-    (lambda **kw: nl.InstanceNorm1d(3, **kw), lambda **kw: nn.InstanceNorm1d(3, **kw), (3, 6)),
-    (lambda **kw: nl.InstanceNorm2d(3, **kw), lambda **kw: nn.InstanceNorm2d(3, **kw), (2, 3, 4, 5)),
+    (lambda **kw: nlnn.BatchNorm1d(3, **kw), lambda **kw: nn.BatchNorm1d(3, **kw), (5, 3)),
+    (lambda **kw: nlnn.BatchNorm1d(3, **kw), lambda **kw: nn.BatchNorm1d(3, **kw), (4, 3, 6)),
+    (lambda **kw: nlnn.BatchNorm2d(3, **kw), lambda **kw: nn.BatchNorm2d(3, **kw), (2, 3, 4, 5)),
+    (lambda **kw: nlnn.InstanceNorm1d(3, **kw), lambda **kw: nn.InstanceNorm1d(3, **kw), (4, 3, 6)),
+    (lambda **kw: nlnn.InstanceNorm1d(3, **kw), lambda **kw: nn.InstanceNorm1d(3, **kw), (3, 6)),
+    (lambda **kw: nlnn.InstanceNorm2d(3, **kw), lambda **kw: nn.InstanceNorm2d(3, **kw), (2, 3, 4, 5)),
 ]
 OPTIONS = st.fixed_dictionaries({
     "affine": st.booleans(), "track_running_stats": st.booleans(),
@@ -54,13 +54,13 @@ def test_channel_modules_match_torch_over_train_and_eval(pair, kw, seed):
 
 
 @pytest.mark.parametrize("ours, theirs, shape", [
-    (nl.LayerNorm(4), nn.LayerNorm(4), (2, 3, 4)),
-    (nl.LayerNorm([3, 4], elementwise_affine=False), nn.LayerNorm([3, 4], elementwise_affine=False), (2, 3, 4)),
-    (nl.LayerNorm((3, 4), bias=False), nn.LayerNorm((3, 4), bias=False), (2, 3, 4)),
-    (nl.GroupNorm(2, 4), nn.GroupNorm(2, 4), (2, 4, 5)),
-    (nl.GroupNorm(1, 4, affine=False), nn.GroupNorm(1, 4, affine=False), (2, 4, 3, 3)),
-    (nl.RMSNorm(4), nn.RMSNorm(4), (2, 3, 4)),
-    (nl.RMSNorm([3, 4], eps=1e-3), nn.RMSNorm([3, 4], eps=1e-3), (2, 3, 4)),
+    (nlnn.LayerNorm(4), nn.LayerNorm(4), (2, 3, 4)),
+    (nlnn.LayerNorm([3, 4], elementwise_affine=False), nn.LayerNorm([3, 4], elementwise_affine=False), (2, 3, 4)),
+    (nlnn.LayerNorm((3, 4), bias=False), nn.LayerNorm((3, 4), bias=False), (2, 3, 4)),
+    (nlnn.GroupNorm(2, 4), nn.GroupNorm(2, 4), (2, 4, 5)),
+    (nlnn.GroupNorm(1, 4, affine=False), nn.GroupNorm(1, 4, affine=False), (2, 4, 3, 3)),
+    (nlnn.RMSNorm(4), nn.RMSNorm(4), (2, 3, 4)),
+    (nlnn.RMSNorm([3, 4], eps=1e-3), nn.RMSNorm([3, 4], eps=1e-3), (2, 3, 4)),
 ])
 def test_per_sample_modules_match_torch_and_load_both_ways(ours, theirs, shape):
     assert repr(ours) == repr(theirs)
@@ -79,7 +79,7 @@ def test_per_sample_modules_match_torch_and_load_both_ways(ours, theirs, shape):
 
 
 def test_batchnorm_state_dict_round_trip_into_torch_after_training():
-    ours, theirs = nl.BatchNorm2d(3, momentum=None), nn.BatchNorm2d(3, momentum=None)
+    ours, theirs = nlnn.BatchNorm2d(3, momentum=None), nn.BatchNorm2d(3, momentum=None)
     for _ in range(4):
         ours(torch.randn(2, 3, 4, 4))
     assert ours.num_batches_tracked.item() == 4
@@ -92,7 +92,7 @@ def test_batchnorm_state_dict_round_trip_into_torch_after_training():
 
 
 def test_cumulative_average_with_momentum_none_is_the_plain_mean_of_batch_means():
-    bn = nl.BatchNorm1d(2, momentum=None)
+    bn = nlnn.BatchNorm1d(2, momentum=None)
     batches = [torch.randn(8, 2) + i for i in range(5)]
     for x in batches:
         bn(x)
@@ -100,9 +100,9 @@ def test_cumulative_average_with_momentum_none_is_the_plain_mean_of_batch_means(
 
 
 def test_reset_and_buffers_absent_without_tracking():
-    bn = nl.BatchNorm1d(3, track_running_stats=False, affine=False)
+    bn = nlnn.BatchNorm1d(3, track_running_stats=False, affine=False)
     assert bn.running_mean is None and bn.weight is None and list(bn.state_dict()) == []
-    bn = nl.BatchNorm1d(3)
+    bn = nlnn.BatchNorm1d(3)
     bn(torch.randn(4, 3) + 5)
     bn.reset_parameters()
     assert bn.running_mean.eq(0).all() and bn.running_var.eq(1).all() and bn.num_batches_tracked.item() == 0

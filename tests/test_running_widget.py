@@ -1,11 +1,11 @@
 """RunningStatsWidget driven like a learner: move sliders, check the redrawn state against torch."""
 
-import pytest
 import torch
+from svgparse import NS, parse, texts
 from torch import nn
 
 from normlab.running import simulate_running_stats
-from normlab.widgets.running import STEPS, RunningStatsWidget, plot_running, running_svg, running_text
+from normlab.widgets.running import STEPS, RunningStatsWidget, running_picture, running_text
 
 
 def _torch_running_mean(batches: torch.Tensor, momentum: float, step: int) -> float:
@@ -22,7 +22,7 @@ def test_widget_shows_the_update_at_the_chosen_step() -> None:
     w.controls["step"].value = 25
     assert "batch 25:" in w.text.value
     assert f"<b>{_torch_running_mean(trace.batches, 0.1, 25):.4f}</b>" in w.text.value
-    assert "<svg" in w.text.value and w.image.layout.display == "none"
+    assert "<svg" in w.text.value and w.text.value.startswith(running_picture(trace, 25).svg)
 
 
 def test_momentum_slider_changes_the_rule_and_the_numbers() -> None:
@@ -43,14 +43,11 @@ def test_batch_size_slider_redraws_with_new_batches() -> None:
     assert "N = 32 values" in w.text.value and w.trace.batches.shape == (STEPS, 32, 1)
 
 
-def test_plot_running_static_figure_has_the_trajectory() -> None:
+def test_running_picture_has_the_title_and_the_true_values() -> None:
     trace = simulate_running_stats(20, 0.2, 4, seed=1)
-    fig = plot_running(trace, step=7)
-    mean_ax, var_ax = fig.axes
-    assert list(mean_ax.lines[0].get_ydata()) == pytest.approx(trace.running_mean[:8].tolist())
-    assert list(var_ax.lines[0].get_ydata()) == pytest.approx(trace.running_var[:8].tolist())
-    assert list(mean_ax.lines[2].get_ydata()) == [trace.true_mean, trace.true_mean]
-    assert "momentum 0.20 = d2l/Keras 0.80" in fig._suptitle.get_text()
+    picture = running_picture(trace, step=7)
+    assert "momentum 0.20 = d2l/Keras 0.80" in " ".join(texts(picture.svg)) and "d2l/Keras 0.80" in repr(picture)
+    assert {"running_mean", "running_var", "true mean", "true var"} <= set(texts(picture.svg))
 
 
 def test_running_text_for_cumulative_average() -> None:
@@ -59,10 +56,11 @@ def test_running_text_for_cumulative_average() -> None:
     assert f"<b>{trace.batch_mean[:3].mean().item():.4f}</b>" in running_text(trace, 3)
 
 
-def test_running_svg_draws_the_first_step_points() -> None:
+def test_running_picture_draws_the_first_step_points() -> None:
     trace = simulate_running_stats(10, 0.5, 4, seed=3)
-    svg = running_svg(trace, 4)
-    assert svg.count("<polyline") == 2 and svg.count("<circle") == 2 * 4
-    points = svg.split("<polyline points='")[1].split("'")[0].split()
-    assert len(points) == 5  # initial value + 4 updates
-    assert svg.count("stroke-dasharray") == 2  # the true mean and the true variance
+    root = parse(running_picture(trace, 4).svg)
+    lines = [p for p in root.iter(f"{NS}polyline")]
+    solid = [p for p in lines if not p.get("stroke-dasharray")]
+    assert len(solid) == 2 and all(len(p.get("points").split()) == 5 for p in solid)  # initial value + 4 updates
+    assert len([p for p in lines if p.get("stroke-dasharray")]) == 2  # the true mean and the true variance
+    assert len(list(root.iter(f"{NS}circle"))) == 2 * 4 + 2  # the batch values, and the two legend dots

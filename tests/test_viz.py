@@ -1,34 +1,19 @@
 """normlab.viz: every cell drawn with its number and its group's colour; titles name the reduction dims."""
 
-import numpy as np
 import pytest
 import torch
-from matplotlib.figure import Figure
+from svgparse import cells, parse, texts
 from torch import nn
 
 from normlab import style, viz
+from normlab.svg import Picture
 
 
-def cell_texts(fig: Figure) -> list[str]:
-    """Texts drawn inside the cells (centred both ways), in drawing order."""
-    ax = fig.axes[0]
-    return [t.get_text() for t in ax.texts if t.get_ha() == "center" and t.get_va() == "center"]
-
-
-def cell_colours(fig: Figure) -> np.ndarray:
-    """RGB of every cell, flattened in the tensor's own order, across all images of the figure."""
-    return np.concatenate([np.asarray(im.get_array()).reshape(-1, 3) for im in fig.axes[0].images])
-
-
-def colour_classes(colours: np.ndarray) -> torch.Tensor:
-    """Label each cell by its colour: cells with equal colours get equal labels."""
-    _, inverse = np.unique(colours.round(6), axis=0, return_inverse=True)
-    return torch.as_tensor(inverse.reshape(-1))
-
-
-def same_partition(a: torch.Tensor, b: torch.Tensor) -> bool:
-    """a and b split the elements into the same groups (labels may differ)."""
-    a, b = a.reshape(-1), b.reshape(-1)
+def same_partition(a: list, b: torch.Tensor) -> bool:
+    """Labels a (any hashable) and b split the elements into the same groups."""
+    codes = {v: i for i, v in enumerate(dict.fromkeys(a))}
+    a = torch.tensor([codes[v] for v in a])
+    b = b.reshape(-1)
     return bool(((a[:, None] == a[None, :]) == (b[:, None] == b[None, :])).all())
 
 
@@ -47,47 +32,46 @@ CASES = [(torch.arange(12.0).reshape(3, 4), (0,)), (torch.arange(24.0).reshape(2
 
 @pytest.mark.parametrize(("x", "dims"), CASES)
 def test_show_groups_numbers_and_colours(x: torch.Tensor, dims: tuple[int, ...]) -> None:
-    fig = viz.show_groups(x, dims)
-    assert isinstance(fig, Figure)
-    assert cell_texts(fig) == [f"{v:.0f}" for v in x.reshape(-1).tolist()]
-    assert same_partition(colour_classes(cell_colours(fig)), torch_partition(x, dims))
-    assert f"reduce over {dims}" in fig.texts[0].get_text()
+    picture = viz.show_groups(x, dims)
+    assert isinstance(picture, Picture) and picture._repr_svg_() == picture.svg
+    numbers, fills = cells(picture.svg)
+    assert numbers == [f"{v:.0f}" for v in x.reshape(-1).tolist()]
+    assert same_partition(fills, torch_partition(x, dims))
+    assert f"reduce over {dims}" in texts(picture.svg)[0] and f"reduce over {dims}" in repr(picture)
 
 
 def test_before_after_output_matches_torch_batchnorm() -> None:
     x = torch.tensor([[1.0, 0, 2, 0, 0], [0, 1, 0, 3, 8], [2, 5, 3, 0, 6]]).reshape(1, 3, 5).repeat(2, 1, 1)
     x[1, 0, 3] = 7.0
-    fig = viz.before_after(x, (0, 2))
-    texts = cell_texts(fig)
+    numbers, fills = cells(viz.before_after(x, (0, 2)).svg)
     expected = nn.BatchNorm1d(3).train()(x).detach()
-    assert texts[: x.numel()] == [f"{v:.0f}" for v in x.reshape(-1).tolist()]
-    assert texts[x.numel():] == [f"{v:.2f}" for v in expected.reshape(-1).tolist()]
-    colours = colour_classes(cell_colours(fig))
-    assert torch.equal(colours[: x.numel()], colours[x.numel():])  # same colours before and after
-    assert len(colours.unique()) == 3
+    assert numbers[: x.numel()] == [f"{v:.0f}" for v in x.reshape(-1).tolist()]
+    assert numbers[x.numel():] == [f"{v:.2f}" for v in expected.reshape(-1).tolist()]
+    assert fills[: x.numel()] == fills[x.numel():]  # same colours before and after
+    assert len(set(fills)) == 3
 
 
 def test_side_by_side_titles_and_layout_letters() -> None:
     x = torch.arange(24.0).reshape(2, 4, 3)
-    fig = viz.side_by_side(x, (0, 1), (2,), layout="(B, T, E)", labels=("BatchNorm", "LayerNorm"))
-    headers = [t.get_text() for t in fig.axes[0].texts if t.get_va() == "top" and "reduce" in t.get_text()]
-    assert headers == ["BatchNorm: reduce over (0, 1) = B, T: 3 groups", "LayerNorm: reduce over (2,) = E: 8 groups"]
-    colours = colour_classes(cell_colours(fig))
-    assert same_partition(colours[:24], torch_partition(x, (0, 1)))
-    assert same_partition(colours[24:], torch_partition(x, (2,)))
+    svg = viz.side_by_side(x, (0, 1), (2,), layout="(B, T, E)", labels=("BatchNorm", "LayerNorm")).svg
+    assert texts(svg, "header") == ["BatchNorm: reduce over (0, 1) = B, T: 3 groups",
+                                    "LayerNorm: reduce over (2,) = E: 8 groups"]
+    fills = cells(svg)[1]
+    assert same_partition(fills[:24], torch_partition(x, (0, 1)))
+    assert same_partition(fills[24:], torch_partition(x, (2,)))
+    assert "b = 1" in texts(svg) and "t3" in texts(svg) and "e2" in texts(svg)  # the layout's own letters
 
 
-def test_group_colours_are_the_palette() -> None:
-    fig = viz.show_groups(torch.arange(6.0).reshape(2, 3), (0,))
-    tints = np.array([style.tint(c) for c in style.palette(3)])
-    np.testing.assert_allclose(cell_colours(fig)[:3], tints)
+def test_group_colours_are_the_tinted_palette() -> None:
+    fills = cells(viz.show_groups(torch.arange(6.0).reshape(2, 3), (0,)).svg)[1]
+    assert fills[:3] == [style.tint_hex(c) for c in style.palette(3)]
     assert len(set(style.palette(20))) == 15 and style.palette(0) == []
+    assert style.tint_hex("#000000", 0.5) == "#808080" and style.tint_hex("#ffffff") == "#ffffff"
 
 
-def test_groups_html_has_every_cell() -> None:
-    x = torch.arange(24.0).reshape(2, 3, 4)
-    html = viz.groups_html(x, torch.zeros(2, 3, 4, dtype=torch.long), header="input x")
-    assert html.count("<td style='width") == 24 and "n = 1" in html and ">23<" in html
+def test_text_is_escaped_and_the_svg_well_formed() -> None:
+    picture = viz.show_groups(torch.zeros(2, 3), (0,), title="x < y & 'quoted'")
+    assert texts(picture.svg)[0] == "x < y & 'quoted'"
 
 
 def test_bad_inputs_teach() -> None:
@@ -101,14 +85,15 @@ def test_bad_inputs_teach() -> None:
         viz.before_after(torch.zeros(2, 3), ())
 
 
-def test_style_scale() -> None:
+def test_style_scale_enlarges_pictures() -> None:
     try:
         style.use(1.5)
         assert style.fontsize(10) == 15.0
-        big = viz.show_groups(torch.zeros(2, 3), (0,)).get_size_inches()
+        big = parse(viz.show_groups(torch.zeros(2, 3), (0,)).svg)
         style.use(1.0)
-        small = viz.show_groups(torch.zeros(2, 3), (0,)).get_size_inches()
-        assert (big > small).all()
+        small = parse(viz.show_groups(torch.zeros(2, 3), (0,)).svg)
+        assert float(big.get("width")) == pytest.approx(1.5 * float(small.get("width")), abs=1)
+        assert big.get("viewBox") == small.get("viewBox")
         with pytest.raises(ValueError):
             style.use(0)
     finally:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from html import escape
 
 import ipywidgets as W
-from matplotlib.figure import Figure
 
 from normlab import viz
-from normlab.explorer import LAYOUTS, Exploration, explore, layout
+from normlab.cells import cell_colours
+from normlab.explorer import Exploration, explore
+from normlab.layouts import LAYOUTS, layout
 from normlab.widgets.base import NormlabWidget
 
 __all__ = ["AxisExplorer", "exploration_html"]
@@ -27,7 +28,7 @@ def exploration_html(result: Exploration) -> str:
                       f"{result.max_diff:.1e}</p>")
     else:
         torch_part = f"<p><b>torch:</b> {escape(result.message)}</p>"
-    colours, pad = viz.cell_colours(result.n_groups), "style='padding:0.1em 0.6em;text-align:right'"
+    colours, pad = cell_colours(result.n_groups), "style='padding:0.1em 0.6em;text-align:right'"
     rows = "".join(f"<tr><td style='background:{colours[g]};width:1.5em'></td><td {pad}>{g}</td><td {pad}>{m:.4f}</td>"
                    f"<td {pad}>{v:.4f}</td></tr>" for g, m, v in result.stats_rows())
     more = f"<p><small>… {result.n_groups - 12} more groups</small></p>" if result.n_groups > 12 else ""
@@ -81,13 +82,11 @@ class AxisExplorer(NormlabWidget):
         ndim = len(layout(self.controls["layout"].value).letters)
         return tuple(d for d in range(ndim) if self.controls[f"dim{d}"].value)
 
-    def compute(self) -> tuple[str, Figure | None]:
-        # HTML tables rather than a PNG: a redraw costs milliseconds instead of rendering ~100 texts with Agg.
+    def compute(self) -> str:
         name = self.controls["layout"].value
         self.result = result = explore(name, self.dims)
-        blocks = viz.groups_html(result.x, result.groups, layout=name, header="input x")
-        if result.output is not None:
-            blocks += viz.groups_html(result.output, result.groups, layout=name,
-                                      header="normalized: each colour has mean 0, var 1")
-        grids = f"<div style='display:flex;gap:2em;flex-wrap:wrap'>{blocks}</div>"
-        return grids + exploration_html(result), None
+        if result.output is None:
+            picture = viz.show_groups(result.x, result.dims, layout=name)
+        else:  # the picture normlab.viz.before_after draws in a notebook cell, as SVG: redrawn in milliseconds
+            picture = viz.before_after(result.x, result.dims, layout=name)
+        return picture.svg + exploration_html(result)

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import math
 from html import escape
 
 import ipywidgets as W
-from matplotlib.figure import Figure
 
-from normlab.axes import group_ids
-from normlab.layouts import DEFAULT_SIZES, LAYOUTS, MODULES, LayoutRecipe, layout_recipe, parse_layout
-from normlab.viz import dims_title, groups_html, show_groups
+from normlab.layouts import LAYOUTS, layout
+from normlab.recipes import MODULES, LayoutRecipe, layout_recipe
+from normlab.svg import Picture
+from normlab.viz import show_groups
 from normlab.widgets.base import NormlabWidget
 
-__all__ = ["recipe_sizes", "recipe_html", "plot_recipe", "LayoutWidget"]
+__all__ = ["trap_shape", "recipe_html", "recipe_picture", "LayoutWidget"]
 
 
-def recipe_sizes(layout: str, same: bool) -> dict[str, int]:
-    """Default sizes, or (same=True) every non-batch dim as long as the features: the silent T == E trap."""
+def trap_shape(layout_name: str, same: bool) -> tuple[int, ...]:
+    """The layout's example shape, or (same=True) every non-batch dim as long as the features: the T == E trap."""
+    lay = layout(layout_name)
     if not same:
-        return dict(DEFAULT_SIZES)
-    letters = parse_layout(layout)
-    feature = next(a for a in letters if a in ("C", "E"))
-    return {**DEFAULT_SIZES, **{a: DEFAULT_SIZES[feature] for a in letters[1:]}}
+        return lay.shape
+    return tuple(lay.shape[0] if d == 0 else lay.shape[lay.feature] for d in range(len(lay.shape)))
 
 
 def recipe_html(r: LayoutRecipe) -> str:
@@ -35,15 +33,9 @@ def recipe_html(r: LayoutRecipe) -> str:
             f"<p>Calling the layer on x as it is: <pre>{escape(r.naive)}</pre></p>")
 
 
-def _title(r: LayoutRecipe) -> str:
-    """'BatchNorm1d on (B, T, E)' and what it reduces over."""
-    groups = r.x.numel() // math.prod(r.shape[d] for d in r.dims)
-    return f"{r.module} on {r.layout}\n{dims_title(r.dims, parse_layout(r.layout), groups)}"
-
-
-def plot_recipe(r: LayoutRecipe) -> Figure:
+def recipe_picture(r: LayoutRecipe) -> Picture:
     """x in its own layout, one colour per group of elements that share a mean and variance."""
-    return show_groups(r.x, r.dims, layout=r.layout, title=_title(r))
+    return show_groups(r.x, r.dims, layout=r.layout, title=f"{r.module} on {r.layout}: {r.meaning}")
 
 
 class LayoutWidget(NormlabWidget):
@@ -55,16 +47,14 @@ class LayoutWidget(NormlabWidget):
                  seed: int = 0) -> None:
         self.seed = seed
         super().__init__({
-            "layout": W.Dropdown(options=LAYOUTS, value=layout, description="layout"),
+            "layout": W.Dropdown(options=list(LAYOUTS), value=layout, description="layout"),
             "module": W.Dropdown(options=MODULES, value=module, description="module"),
             "same_sizes": W.Checkbox(value=same_sizes, description="feature size = other dims (T == E)",
                                      indent=False),
         })
 
-    def compute(self) -> tuple[str, None]:
+    def compute(self) -> str:
         c = self.controls
-        layout = c["layout"].value
-        r = layout_recipe(layout, c["module"].value, recipe_sizes(layout, c["same_sizes"].value), self.seed)
-        # HTML grids rather than plot_recipe's PNG: the same drawing, redrawn in milliseconds.
-        head = "<br>".join(escape(line) for line in _title(r).splitlines())
-        return groups_html(r.x, group_ids(r.shape, r.dims), layout=r.layout, header=head) + recipe_html(r), None
+        name = c["layout"].value
+        r = layout_recipe(name, c["module"].value, trap_shape(name, c["same_sizes"].value), self.seed)
+        return recipe_picture(r).svg + recipe_html(r)

@@ -1,0 +1,29 @@
+"""What every notebook's first cell does, and the small helpers notebooks share."""
+
+from __future__ import annotations
+
+import torch
+
+from normlab import style
+from normlab.versions import untested_note, versions_line
+
+__all__ = ["setup", "r4"]
+
+
+def setup(seed: int = 0) -> None:
+    """Figure style, a seeded torch, short tensor printouts; print the versions (and a note on an untested torch)."""
+    style.use()
+    torch.manual_seed(seed)
+    torch.set_printoptions(sci_mode=False)
+    print(versions_line())
+    note = untested_note()
+    if note:
+        print(note)
+
+
+def r4(t: torch.Tensor) -> torch.Tensor:
+    """t rounded to 4 decimals, for printing: the last digits of a sum can differ between 1 and 2 threads.
+
+    Adding 0.0 turns -0.0 into 0.0, so a rounded zero always prints the same.
+    """
+    return t.detach().double().round(decimals=4).to(t.dtype) + 0.0

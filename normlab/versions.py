@@ -1,0 +1,58 @@
+"""Which torch this is, which torch the notebooks were tested with, and the rules that changed between versions."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import torch
+
+__all__ = ["TESTED_TORCH", "OLDEST_TORCH", "torch_version", "is_tested_torch", "refuses_eps", "versions_line",
+           "untested_note"]
+
+TESTED_TORCH = (2, 13)  # every stored output of the notebooks comes from torch 2.13.0
+OLDEST_TORCH = (2, 4)  # the oldest torch normlab's unit tests were run against (README: "Which torch")
+
+
+def torch_version(version: str | None = None) -> tuple[int, int]:
+    """(major, minor) of torch.__version__ (or of `version`), e.g. '2.13.0+cpu' -> (2, 13)."""
+    match = re.match(r"(\d+)\.(\d+)", version or torch.__version__)
+    if match is None:
+        raise ValueError(f"cannot read a torch version from {version or torch.__version__!r}")
+    return int(match[1]), int(match[2])
+
+
+def is_tested_torch() -> bool:
+    """Is this the torch whose numbers the notebooks show?"""
+    return torch_version() == TESTED_TORCH
+
+
+def refuses_eps(eps: float, training: bool, version: tuple[int, int] | None = None) -> bool:
+    """Does this torch's batch_norm refuse this eps? The rule moved twice.
+
+    Before 2.10 any eps ran. torch 2.10 and 2.11 refuse eps <= 0 in train and eval alike ("batch_norm eps must be
+    positive"); from 2.12 on eps <= 0 is refused only in training, and a negative eps always.
+    """
+    v = torch_version() if version is None else version
+    if v < (2, 10):
+        return False
+    if v < (2, 12):
+        return eps <= 0
+    return eps <= 0 if training else eps < 0
+
+
+def versions_line() -> str:
+    """'python 3.11 | torch 2.13.0+cpu | normlab 0.1.0': what a notebook's first cell prints."""
+    from normlab import __version__
+
+    return (f"python {sys.version_info.major}.{sys.version_info.minor} | torch {torch.__version__} | "
+            f"normlab {__version__}")
+
+
+def untested_note() -> str | None:
+    """One line for a torch other than the tested one, None on the tested torch."""
+    if is_tested_torch():
+        return None
+    tested = ".".join(map(str, TESTED_TORCH))
+    return (f"note: the stored outputs come from torch {tested}; with torch {torch.__version__} some printed "
+            "numbers may differ in the last digits.")
