@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import torch
 
 from normlab.layouts import layout_of
-from normlab.versions import refuses_eps, torch_version
+from normlab.versions import pairs_running_stats, refuses_eps, torch_version
 
 __all__ = ["NormlabHint", "check_dims", "check_floating", "check_eps", "check_min_ndim", "check_batch_size",
            "check_values_per_stat", "check_channels", "check_param", "check_trailing_shape", "check_running_pair",
@@ -139,14 +139,15 @@ def check_trailing_shape(x: torch.Tensor, shape: Sequence[int], op: str = "norma
 
 
 def check_running_pair(mean: torch.Tensor | None, var: torch.Tensor | None, training: bool) -> None:
-    """Running mean and variance come as a pair, and eval mode needs them."""
-    if (mean is None) != (var is None):
+    """Running mean and variance come as a pair (torch >= 2.8), and eval mode needs them."""
+    if (mean is None) != (var is None) and pairs_running_stats():
         _raise(ValueError, "running_mean and running_var must either both be None or neither be None",
                "pass both running statistics (they are updated together) or neither.")
-    if mean is None and not training:
-        _raise(RuntimeError, "running_mean must be defined in evaluation mode",
-               "eval mode normalizes with stored running statistics; pass running_mean and running_var, "
-               "or use training=True to normalize with the batch's own statistics.")
+    for name, t in (("running_mean", mean), ("running_var", var)):
+        if t is None and not training:
+            _raise(RuntimeError, f"{name} must be defined in evaluation mode",
+                   "eval mode normalizes with stored running statistics; pass running_mean and running_var, "
+                   "or use training=True to normalize with the batch's own statistics.")
 
 
 def check_groups(x: torch.Tensor, num_groups: int) -> None:

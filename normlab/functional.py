@@ -45,11 +45,12 @@ def _check_channelwise(x: torch.Tensor, op: str, running_mean: torch.Tensor | No
 
 
 @torch.no_grad()
-def _update_running(running_mean: torch.Tensor, running_var: torch.Tensor, mean: torch.Tensor,
+def _update_running(running_mean: torch.Tensor | None, running_var: torch.Tensor | None, mean: torch.Tensor,
                     unbiased_var: torch.Tensor, momentum: float) -> None:
-    """In place: running = (1 - momentum) * running + momentum * batch statistic."""
-    running_mean.lerp_(mean.reshape(-1).to(running_mean.dtype), momentum)
-    running_var.lerp_(unbiased_var.reshape(-1).to(running_var.dtype), momentum)
+    """In place: running = (1 - momentum) * running + momentum * batch statistic (torch < 2.8 allows only one)."""
+    for running, batch in ((running_mean, mean), (running_var, unbiased_var)):
+        if running is not None:
+            running.lerp_(batch.reshape(-1).to(running.dtype), momentum)
 
 
 def _with_running_stats(x: torch.Tensor, running_mean: torch.Tensor, running_var: torch.Tensor,
@@ -78,7 +79,7 @@ def batch_norm(input: torch.Tensor, running_mean: torch.Tensor | None, running_v
         return _with_running_stats(x, running_mean, running_var, weight, bias, eps)
     dims = (0, *range(2, x.dim()))  # the batch and every spatial dim
     y, mean, var = normalize_with_stats(x, dims, eps, True, _per_channel(weight, x), _per_channel(bias, x))
-    if running_mean is not None:
+    if running_mean is not None or running_var is not None:
         n = count_per_stat(x, dims)  # running_var stores the UNBIASED variance: n / (n - 1) times the output's
         _update_running(running_mean, running_var, mean, var * (n / (n - 1)), momentum)
     return y
@@ -104,7 +105,7 @@ def instance_norm(input: torch.Tensor, running_mean: torch.Tensor | None = None,
     errors.check_values_per_stat(x, n, "instance")
     errors.check_running_pair(running_mean, running_var, True)
     y, mean, var = normalize_with_stats(x, dims, eps, True, _per_channel(weight, x), _per_channel(bias, x))
-    if running_mean is not None:  # the average over the batch of each sample's statistics
+    if running_mean is not None or running_var is not None:  # the average over the batch of each sample's statistics
         _update_running(running_mean, running_var, mean.mean(0), (var * (n / (n - 1))).mean(0), momentum)
     return y
 

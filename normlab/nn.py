@@ -51,9 +51,7 @@ class _NormBase(nn.Module):
         if self.affine or self.track_running_stats:
             errors.check_channels(x, self.num_features, "running_mean" if self.track_running_stats else "weight", kind)
 
-    def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+    extra_repr = nn.modules.batchnorm._NormBase.extra_repr  # the repr of this torch's own layer
 
 
 class _BatchNorm(_NormBase):
@@ -141,9 +139,7 @@ class LayerNorm(nn.Module):
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         return nlF.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
-    def extra_repr(self) -> str:
-        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
-                f"bias={self.bias is not None}")
+    extra_repr = nn.LayerNorm.extra_repr
 
 
 class RMSNorm(nn.Module):
@@ -161,8 +157,7 @@ class RMSNorm(nn.Module):
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         return nlF.rms_norm(input, self.normalized_shape, self.weight, self.eps)
 
-    def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+    extra_repr = nn.RMSNorm.extra_repr
 
 
 class GroupNorm(nn.Module):
@@ -182,6 +177,4 @@ class GroupNorm(nn.Module):
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         return nlF.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
-    def extra_repr(self) -> str:
-        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
-                f"bias={self.bias is not None}")
+    extra_repr = nn.GroupNorm.extra_repr

@@ -7,8 +7,8 @@ import sys
 
 import torch
 
-__all__ = ["TESTED_TORCH", "OLDEST_TORCH", "torch_version", "is_tested_torch", "refuses_eps", "versions_line",
-           "untested_note"]
+__all__ = ["TESTED_TORCH", "OLDEST_TORCH", "torch_version", "is_tested_torch", "refuses_eps",
+           "pairs_running_stats", "versions_line", "untested_note"]
 
 TESTED_TORCH = (2, 13)  # every stored output of the notebooks comes from torch 2.13.0
 OLDEST_TORCH = (2, 4)  # the oldest torch normlab's unit tests were run against (README: "Which torch")
@@ -39,6 +39,12 @@ def refuses_eps(eps: float, training: bool, version: tuple[int, int] | None = No
     if v < (2, 12):
         return eps <= 0
     return eps <= 0 if training else eps < 0
+
+
+def pairs_running_stats(version: tuple[int, int] | None = None) -> bool:
+    """Does batch_norm insist on running_mean and running_var together? From torch 2.8 on; before, training with
+    only one of them updated that one."""
+    return (torch_version() if version is None else version) >= (2, 8)
 
 
 def versions_line() -> str:

@@ -62,12 +62,15 @@ CASES = [  # (id, normlab call, torch call or None where torch accepts it, words
 
 @pytest.mark.parametrize("ours, theirs, hint", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_error_has_torchs_type_and_a_teaching_hint(ours, theirs, hint):
-    with pytest.raises(Exception) as torch_error:
+    try:
         theirs()
-    with pytest.raises(type(torch_error.value)) as ours_error:
+    except Exception as torch_error:  # noqa: BLE001 - whatever torch raises, normlab raises the same type
+        with pytest.raises(type(torch_error)) as ours_error:
+            ours()
+        message = str(ours_error.value)
+        assert "hint:" in message and hint in message, message
+    else:  # this torch accepts it (a rule that changed between versions, e.g. eps=0 before 2.10): so does normlab
         ours()
-    message = str(ours_error.value)
-    assert "hint:" in message and hint in message, message
 
 
 def test_normlab_errors_are_marked_and_keep_torchs_words():
