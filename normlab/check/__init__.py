@@ -1,4 +1,7 @@
-"""Exercise checkers: call one with your answer to see ✓ or the mistake it recognises (see check.core)."""
+"""Exercise checkers: call one with your answer to see ✓ or the mistake it recognises (see check.core).
+
+Compute exercises take a value, predictions a number or a word, find-the-bug tasks the repaired function.
+"""
 
 from normlab.check.batchnorm import (
     batchnorm1d_2d,
@@ -10,15 +13,38 @@ from normlab.check.batchnorm import (
     batchnorm2d_running_mean,
     batchnorm2d_weight_shape,
 )
-from normlab.check.core import Exercise, Outcome, Verdict, judge
+from normlab.check.bugs import (
+    bug_batch_norm2d,
+    bug_batch_norm_eps,
+    bug_channel_loop,
+    bug_comparison,
+    bug_forgot_eval,
+    bug_layer_norm,
+    bug_nhwc,
+)
+from normlab.check.core import Exercise, judge, prediction
+from normlab.check.functions import Case, FunctionExercise
 from normlab.check.intro import instance_norm_dims, layer_norm_dims
 from normlab.check.layernorm import layernorm_channels, layernorm_tokens, layernorm_weight_shape
 from normlab.check.layouts import nhwc_to_nchw, tokens_batchnorm
+from normlab.check.predictions import (
+    predict_batch_dependence,
+    predict_d2l_moving_var,
+    predict_groups,
+    predict_no_grad,
+    predict_running_var,
+    predict_square_tokens,
+    predict_values_per_mean,
+)
 from normlab.check.running import eval_output, running_mean_update, torch_momentum
+from normlab.check.verdict import Outcome, Verdict
 
-__all__ = ["instance_norm_dims", "layer_norm_dims"]
-__all__ += ["Exercise", "Outcome", "Verdict", "judge", "batchnorm1d_2d", "batchnorm1d_affine",
-            "batchnorm1d_running_var", "batchnorm1d_3d", "batchnorm1d_3d_mean", "batchnorm2d",
-            "batchnorm2d_running_mean", "batchnorm2d_weight_shape"]
-__all__ += ["layernorm_tokens", "layernorm_channels", "layernorm_weight_shape", "running_mean_update", "torch_momentum",
-            "eval_output", "tokens_batchnorm", "nhwc_to_nchw"]
+__all__ = ["Exercise", "FunctionExercise", "Case", "Outcome", "Verdict", "judge", "prediction"]
+__all__ += ["instance_norm_dims", "layer_norm_dims", "batchnorm1d_2d", "batchnorm1d_affine", "batchnorm1d_running_var",
+            "batchnorm1d_3d", "batchnorm1d_3d_mean", "batchnorm2d", "batchnorm2d_running_mean",
+            "batchnorm2d_weight_shape", "layernorm_tokens", "layernorm_channels", "layernorm_weight_shape",
+            "running_mean_update", "torch_momentum", "eval_output", "tokens_batchnorm", "nhwc_to_nchw"]
+__all__ += ["predict_groups", "predict_running_var", "predict_values_per_mean", "predict_d2l_moving_var",
+            "predict_batch_dependence", "predict_no_grad", "predict_square_tokens"]
+__all__ += ["bug_layer_norm", "bug_batch_norm_eps", "bug_channel_loop", "bug_batch_norm2d", "bug_comparison",
+            "bug_forgot_eval", "bug_nhwc"]

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import torch
 
-from normlab.check.core import Exercise, Outcome, mean_outcomes, normalization_outcomes, running_outcomes
+from normlab.check.core import Exercise
+from normlab.check.mistakes import mean_outcomes, normalization_outcomes, right, running_outcomes
+from normlab.check.verdict import Outcome
 
 __all__ = ["batchnorm1d_2d", "batchnorm1d_affine", "batchnorm1d_running_var", "batchnorm1d_3d", "batchnorm1d_3d_mean",
-           "batchnorm2d", "batchnorm2d_running_mean", "batchnorm2d_weight_shape"]
+           "batchnorm2d", "batchnorm2d_running_mean", "batchnorm2d_weight_shape", "quiet_data"]
 
 
-def _data(shape: tuple[int, ...], seed: int, quiet_channel: int = 2) -> torch.Tensor:
-    """Seeded float data whose `quiet_channel` barely varies, so that leaving out eps visibly changes it."""
+def quiet_data(shape: tuple[int, ...], seed: int, quiet_channel: int = 2) -> torch.Tensor:
+    """Seeded float data whose `quiet_channel` barely varies, so that a misplaced eps visibly changes it."""
     x = torch.randn(shape, generator=torch.Generator().manual_seed(seed)) * 2 + 1
     x[:, quiet_channel] = 1e-3 * x[:, quiet_channel]
     return x
@@ -30,18 +32,22 @@ batchnorm1d_2d = Exercise(
     "batchnorm1d_2d",
     "x has shape (N, C) = (6, 3); feature 2 barely varies. Compute by hand what nn.BatchNorm1d(3) returns in "
     "training (gamma = 1, beta = 0, eps = 1e-5).",
-    {"x": _data((6, 3), seed=1)},
+    {"x": quiet_data((6, 3), seed=1)},
     lambda x: _normalized(x, (0,), "BatchNorm1d"))
 
-_AFFINE_MISTAKES = {"swapped": "you swapped gamma and beta: y = weight * x_hat + bias (gamma scales, beta shifts)",
-                    "no_affine": "you left out the affine step: after normalizing, y = weight * x_hat + bias"}
+_AFFINE_MISTAKES = {"swapped": "you swapped gamma and beta: gamma (weight) scales and beta (bias) shifts",
+                    "no_affine": "you left out the affine step that follows the normalization",
+                    "affine_first": "you applied gamma and beta before normalizing; the normalization then undoes "
+                                    "them (up to a sign): normalize first, then scale and shift"}
 
 
 def _affine(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> tuple[list[Outcome], dict[str, str]]:
-    """Normalization outcomes with gamma and beta, plus gamma/beta swapped or left out."""
+    """Normalization outcomes with gamma and beta, plus gamma/beta swapped, left out or applied first."""
     outcomes, messages = normalization_outcomes(x, (0,), 1e-5, "BatchNorm1d", weight, bias)
-    plain = normalization_outcomes(x, (0,), 1e-5, "BatchNorm1d")[0][0].value
-    outcomes += [Outcome(plain * bias.double() + weight.double(), ("swapped",)), Outcome(plain, ("no_affine",))]
+    plain = right(normalization_outcomes(x, (0,), 1e-5, "BatchNorm1d")[0])
+    first = right(normalization_outcomes(x * weight + bias, (0,), 1e-5, "BatchNorm1d")[0])
+    outcomes += [Outcome(plain * bias.double() + weight.double(), ("swapped",)), Outcome(plain, ("no_affine",)),
+                 Outcome(first, ("affine_first",))]
     return outcomes, {**messages, **_AFFINE_MISTAKES}
 
 
@@ -49,51 +55,51 @@ batchnorm1d_affine = Exercise(
     "batchnorm1d_affine",
     "x has shape (N, C) = (6, 3). A BatchNorm1d(3) in training has weight (gamma) and bias (beta) as given. "
     "Compute its output by hand (eps = 1e-5).",
-    {"x": _data((6, 3), seed=1), "weight": torch.tensor([2.0, 0.5, -1.0]), "bias": torch.tensor([1.0, 0.0, 3.0])},
+    {"x": quiet_data((6, 3), seed=1), "weight": torch.tensor([2.0, 0.5, -1.0]), "bias": torch.tensor([1.0, 3.0, 0.0])},
     _affine)
 
 batchnorm1d_running_var = Exercise(
     "batchnorm1d_running_var",
     "x (shape (6, 3)) goes once through a fresh nn.BatchNorm1d(3) (momentum = 0.1) in training. Compute its "
     "running_var by hand.",
-    {"x": _data((6, 3), seed=1)},
+    {"x": quiet_data((6, 3), seed=1)},
     lambda x: running_outcomes(torch.ones(3), x.double().var(0, correction=0), 0.1, n=x.shape[0]))
 
 batchnorm1d_3d = Exercise(
     "batchnorm1d_3d",
     "x has shape (N, C, L) = (2, 3, 4); channel 2 barely varies. Compute by hand what nn.BatchNorm1d(3) returns "
     "in training (gamma = 1, beta = 0, eps = 1e-5).",
-    {"x": _data((2, 3, 4), seed=2)},
+    {"x": quiet_data((2, 3, 4), seed=2)},
     lambda x: _normalized(x, (0, 2), "BatchNorm1d"))
 
 batchnorm1d_3d_mean = Exercise(
     "batchnorm1d_3d_mean",
     "x has shape (N, C, L) = (2, 3, 4). nn.BatchNorm1d(3, momentum=1.0) sees x once in training: its "
-    "running_mean becomes the batch mean. Compute it by hand (shape (3,)).",
-    {"x": _data((2, 3, 4), seed=2)},
+    "running_mean becomes the batch mean. Compute it by hand (one value per channel).",
+    {"x": quiet_data((2, 3, 4), seed=2)},
     lambda x: mean_outcomes(x, (0, 2), "BatchNorm1d"))
 
 batchnorm2d = Exercise(
     "batchnorm2d",
     "x has shape (N, C, H, W) = (2, 3, 2, 3); channel 2 barely varies. Compute by hand what nn.BatchNorm2d(3) "
     "returns in training (gamma = 1, beta = 0, eps = 1e-5).",
-    {"x": _data((2, 3, 2, 3), seed=3)},
+    {"x": quiet_data((2, 3, 2, 3), seed=3)},
     lambda x: _normalized(x, (0, 2, 3), "BatchNorm2d"))
 
 batchnorm2d_running_mean = Exercise(
     "batchnorm2d_running_mean",
     "A BatchNorm2d(3) with momentum = 0.1 holds running_mean = running_mean0. It sees x (shape (2, 3, 2, 3)) once "
-    "in training. Compute the new running_mean by hand (shape (3,)).",
-    {"x": _data((2, 3, 2, 3), seed=3), "running_mean0": torch.tensor([1.0, -2.0, 4.0])},
+    "in training. Compute the new running_mean by hand (one value per channel).",
+    {"x": quiet_data((2, 3, 2, 3), seed=3), "running_mean0": torch.tensor([1.0, -2.0, 4.0])},
     lambda x, running_mean0: running_outcomes(running_mean0, x.double().mean((0, 2, 3)), 0.1))
 
 _SHAPE_MISTAKES = {
-    "d2l_shape": "(1, C, 1, 1) is how d2l's from-scratch BatchNorm stores gamma so that it broadcasts; "
-                 "torch stores one value per channel, shape (C,), and views it as (1, C, 1, 1) when it computes",
-    "layernorm_shape": "(C, H, W) is LayerNorm([C, H, W])'s elementwise affine shape; BatchNorm2d has one "
-                       "gamma per channel: shape (C,)",
-    "batch_shape": "gamma is per channel, not per sample: it has C entries, not N",
-    "spatial_shape": "gamma is per channel, not per pixel: it has C entries",
+    "d2l_shape": "(1, C, 1, 1) is how d2l's from-scratch BatchNorm stores gamma so that it broadcasts; torch's "
+                 "parameter holds just its values, without the size-1 dims, and views them when it computes",
+    "layernorm_shape": "(C, H, W) is LayerNorm([C, H, W])'s elementwise affine shape; BatchNorm2d does not keep "
+                       "a gamma per pixel",
+    "batch_shape": "gamma does not depend on the sample: the same gamma serves every image of the batch",
+    "spatial_shape": "gamma does not depend on the pixel position",
 }
 
 batchnorm2d_weight_shape = Exercise(

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import torch
 
-from normlab.check.core import Exercise, Outcome, normalization_outcomes
-from normlab.check.layernorm import dims_messages, seeded
+from normlab.check.core import Exercise
+from normlab.check.layernorm import seeded
+from normlab.check.mistakes import normalization_outcomes, right
+from normlab.check.verdict import Outcome
 
 __all__ = ["tokens_batchnorm", "nhwc_to_nchw"]
 
 
 def _tokens_outcomes(x: torch.Tensor) -> tuple[list[Outcome], dict[str, str]]:
     """BatchNorm1d(E) through the transpose: per embedding feature over (B, T); mistakes in B, T, E letters."""
-    outcomes, messages = normalization_outcomes(x, (0, 1), 1e-5, "BatchNorm1d(E)")
-    messages = dims_messages(messages, "bn(x.transpose(1, 2)).transpose(1, 2)", "(B, T, E)", (0, 1))
-    right = next(o.value for o in outcomes if not o.mistakes)
-    messages["not_back"] = ("right values, but still (B, E, T): transpose back with .transpose(1, 2) so the "
-                            "output has x's layout (B, T, E)")
-    return [*outcomes, Outcome(right.transpose(1, 2), ("not_back",))], messages
+    outcomes, messages = normalization_outcomes(x, (0, 1), 1e-5, "bn(x.transpose(1, 2)).transpose(1, 2)",
+                                                layout="(B, T, E)")
+    b, t, e = x.shape
+    scrambled = right(normalization_outcomes(x.reshape(b, e, t), (0, 2), 1e-5, "BatchNorm1d(E)")[0])
+    messages["not_back"] = "right values, but still (B, E, T): give the output x's layout (B, T, E) again"
+    messages["reshape"] = ("reshape keeps the memory order, so it mixed tokens and features instead of swapping "
+                           "the two dims: only a transpose (or permute) moves a dim")
+    return [*outcomes, Outcome(right(outcomes).transpose(1, 2), ("not_back",)),
+            Outcome(scrambled.reshape(b, t, e), ("reshape",))], messages
 
 
 tokens_batchnorm = Exercise(
@@ -28,11 +33,11 @@ tokens_batchnorm = Exercise(
     _tokens_outcomes)
 
 _PERMUTE_MISTAKES = {
-    "inverse": "(0, 2, 3, 1) is the way back, NCHW -> NHWC; permute(order) puts old dim order[i] at position i, "
-               "so NHWC -> NCHW takes C from position 3 first: (0, 3, 1, 2)",
+    "inverse": "that order takes (N, C, H, W) to (N, H, W, C), the way back; permute(order) puts the OLD dim "
+               "order[i] at position i",
     "swapped_hw": "this also swaps H and W (the image is transposed); keep H before W",
-    "reshape": "x.reshape(N, C, H, W) keeps the memory order and scrambles pixels across channels; only a "
-               "permute moves the channel dim",
+    "reshape": "that is the target shape, not a dims order: reshape to it would keep the memory order and "
+               "scramble pixels across channels; permute takes the order of the old dims",
 }
 
 nhwc_to_nchw = Exercise(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from normlab.check.core import Exercise, Outcome, running_outcomes
+from normlab.check.core import Exercise
+from normlab.check.mistakes import running_outcomes
+from normlab.check.verdict import Outcome
 
 __all__ = ["running_mean_update", "torch_momentum", "eval_output"]
 
@@ -17,8 +19,8 @@ running_mean_update = Exercise(
     lambda x, running_mean0: running_outcomes(running_mean0, x.double().mean(0), 0.1))
 
 _MOMENTUM_MISTAKES = {
-    "d2l_momentum": "0.9 is the d2l/Keras number (weight of the OLD running value); torch's momentum is the weight "
-                    "of the NEW batch value: 1 - 0.9",
+    "d2l_momentum": "that is the d2l/Keras number, the weight of the OLD running value; torch's momentum is the "
+                    "weight of the NEW batch value",
     "percent": "momentum is a fraction in [0, 1], not a percentage",
 }
 
@@ -33,8 +35,9 @@ torch_momentum = Exercise(
 _EVAL_MISTAKES = {
     "batch_stats": "in eval mode BatchNorm normalizes with running_mean and running_var, not with the batch's "
                    "own mean and variance (that is train mode, i.e. a forgotten model.eval())",
-    "variance": "you divided by the running variance; divide by torch.sqrt(running_var + eps)",
-    "no_eps": "you left out eps: divide by torch.sqrt(running_var + eps) with eps = 1e-05",
+    "variance": "you divided by the running variance; divide by its square root (with eps inside)",
+    "no_eps": "you left out eps, which goes inside the square root with the running variance",
+    "eps_outside": "you added eps outside the square root; it goes inside, with the running variance",
     "no_affine": "you left out the affine step: multiply by weight, then add bias",
 }
 
@@ -49,6 +52,7 @@ def _eval_outcomes(x: torch.Tensor, running_mean: torch.Tensor, running_var: tor
            Outcome((x - x.mean(0)) / torch.sqrt(batch_var + eps) * w + b, ("batch_stats",)),
            Outcome((x - rm) / (rv + eps) * w + b, ("variance",)),
            Outcome((x - rm) / torch.sqrt(rv) * w + b, ("no_eps",)),
+           Outcome((x - rm) / (torch.sqrt(rv) + eps) * w + b, ("eps_outside",)),
            Outcome((x - rm) / torch.sqrt(rv + eps), ("no_affine",))]
     return out, _EVAL_MISTAKES
 

@@ -1,0 +1,174 @@
+"""Find-the-bug tasks of notebooks 00-06: a broken function to repair, checked by calling the learner's version.
+
+Each task's `broken` function is shown in the notebook; handed back unrepaired, the checker describes the symptom
+(what goes wrong, on which input), never the fix. Other slips are named as in the compute exercises.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from normlab.check.batchnorm import quiet_data
+from normlab.check.functions import Case, FunctionExercise
+
+__all__ = ["bug_layer_norm", "bug_batch_norm_eps", "bug_channel_loop", "bug_batch_norm2d", "bug_comparison",
+           "bug_forgot_eval", "bug_nhwc"]
+
+EPS = 1e-5
+
+
+def _seeded(*shape: int, seed: int = 0) -> torch.Tensor:
+    return torch.randn(shape, generator=torch.Generator().manual_seed(seed)) * 2 + 1
+
+
+# 00: LayerNorm over the last dim, by hand, without keepdim
+def _layer_norm_broken(x):
+    mean = x.mean(dim=-1)
+    var = x.var(dim=-1, unbiased=False)
+    return (x - mean) / torch.sqrt(var + 1e-5)
+
+
+bug_layer_norm = FunctionExercise(
+    "bug_layer_norm", "Repair my_layer_norm(x) so that it equals nn.LayerNorm(x.shape[-1]) on any 2-D x.",
+    lambda: [Case("a 4 x 4 input", (_seeded(4, 4),)), Case("a 3 x 5 input", (_seeded(3, 5, seed=1),))],
+    lambda x: F.layer_norm(x, x.shape[-1:]),
+    {"original": (_layer_norm_broken, "still the original bug: on the 4 x 4 input it runs but disagrees with "
+                                      "nn.LayerNorm, and on the 3 x 5 input it raises; compare the shape of the "
+                                      "statistics with the shape of x"),
+     "unbiased": (lambda x: (x - x.mean(-1, keepdim=True)) / torch.sqrt(x.var(-1, keepdim=True) + EPS),
+                  "now it runs everywhere, but it uses the unbiased variance; LayerNorm divides by n"),
+     "columns": (lambda x: (x - x.mean(0, keepdim=True)) / torch.sqrt(x.var(0, unbiased=False, keepdim=True) + EPS),
+                 "now it normalizes each column (dim 0); LayerNorm normalizes each row over its last dim")})
+
+
+# 01: BatchNorm1d in training, by hand, with eps outside the square root
+def _bn_eps_broken(x):
+    mean = x.mean(dim=0)
+    var = x.var(dim=0, unbiased=False)
+    return (x - mean) / (torch.sqrt(var) + 1e-5)
+
+
+bug_batch_norm_eps = FunctionExercise(
+    "bug_batch_norm_eps", "Repair my_batch_norm(x) so that it equals nn.BatchNorm1d(C) in training on (N, C).",
+    lambda: [Case("a batch whose feature 2 barely varies", (quiet_data((6, 3), seed=11),)),
+             Case("a random (8, 3) batch", (_seeded(8, 3, seed=12),))],
+    lambda x: F.batch_norm(x, None, None, training=True),
+    {"original": (_bn_eps_broken, "still the original bug: the features that vary match nn.BatchNorm1d, the "
+                                  "feature that barely varies does not; look at what happens when var is tiny"),
+     "unbiased": (lambda x: (x - x.mean(0)) / torch.sqrt(x.var(0) + EPS), "it now uses the unbiased variance"),
+     "no_eps": (lambda x: (x - x.mean(0)) / torch.sqrt(x.var(0, unbiased=False)),
+                "eps is gone entirely; it belongs inside the square root")})
+
+
+# 02: BatchNorm1d on (N, C, L), one channel at a time, with the unbiased variance
+def _channel_loop_broken(x):
+    out = torch.empty_like(x)
+    for c in range(x.shape[1]):
+        values = x[:, c, :]
+        out[:, c, :] = (values - values.mean()) / torch.sqrt(values.var() + 1e-5)
+    return out
+
+
+bug_channel_loop = FunctionExercise(
+    "bug_channel_loop", "Repair my_batch_norm_1d(x) so that it equals nn.BatchNorm1d(C) in training on (N, C, L).",
+    lambda: [Case("a (2, 3, 4) batch", (_seeded(2, 3, 4, seed=21),)), Case("a (3, 2, 5) batch",
+                                                                          (_seeded(3, 2, 5, seed=22),))],
+    lambda x: F.batch_norm(x, None, None, training=True),
+    {"original": (_channel_loop_broken, "still the original bug: every output is close to nn.BatchNorm1d's but a "
+                                        "few percent too small, so each channel's output variance is below 1"),
+     "per_sample": (lambda x: F.instance_norm(x), "each sample's channel is now normalized on its own: BatchNorm "
+                                                  "shares one mean per channel across the batch")})
+
+
+# 03: BatchNorm2d by hand, statistics without keepdim
+def _bn2d_broken(x):
+    mean = x.mean(dim=(0, 2, 3))
+    var = x.var(dim=(0, 2, 3), unbiased=False)
+    return (x - mean) / torch.sqrt(var + 1e-5)
+
+
+bug_batch_norm2d = FunctionExercise(
+    "bug_batch_norm2d", "Repair my_batch_norm_2d(x) so that it equals nn.BatchNorm2d(C) in training on "
+    "(N, C, H, W).",
+    lambda: [Case("a (2, 3, 4, 3) batch (width = channels)", (_seeded(2, 3, 4, 3, seed=31),)),
+             Case("a (2, 3, 4, 5) batch", (_seeded(2, 3, 4, 5, seed=32),))],
+    lambda x: F.batch_norm(x, None, None, training=True),
+    {"original": (_bn2d_broken, "still the original bug: when the width equals the channel count it runs but "
+                                "disagrees with nn.BatchNorm2d, otherwise it raises; check which dim of x the "
+                                "statistics line up with when they broadcast")})
+
+
+# 04: a one-sided comparison
+def _compare_broken(a, b):
+    return bool((a - b < 1e-5).all())
+
+
+def _pairs() -> list[Case]:
+    y = _seeded(3, 4, seed=41)
+    return [Case("two equal tensors", (y, y.clone())), Case("b = a - 5", (y, y - 5)), Case("b = a + 5", (y, y + 5)),
+            Case("b = a + 1e-7", (y, y + 1e-7))]
+
+
+bug_comparison = FunctionExercise(
+    "bug_comparison", "Repair close(a, b): True exactly when every element of a and b differs by at most 1e-5.",
+    _pairs, lambda a, b: bool(((a - b).abs() <= 1e-5).all()),
+    {"original": (_compare_broken, "still the original bug: it calls a and b equal when b = a + 5"),
+     "swapped": (lambda a, b: bool((b - a < 1e-5).all()), "still one-sided: now it calls them equal when b = a - 5")})
+
+
+# 05: predictions in batches of 2 without model.eval()
+@lru_cache(maxsize=1)
+def _model_and_data() -> tuple[nn.Module, torch.Tensor]:
+    from normlab.running import toy_bn_classifier
+
+    model, x, _ = toy_bn_classifier(seed=0)
+    return model, x[:20]
+
+
+def _predict_broken(model, x):
+    with torch.no_grad():
+        return torch.cat([model(xb) for xb in x.split(2)])
+
+
+def _predict_harness(fn, args):
+    """Call fn on a copy of the trained model in train mode (as a training loop leaves it); return what it
+    predicts and the model's running statistics afterwards."""
+    model = copy.deepcopy(_model_and_data()[0]).train()
+    out = fn(model, *args)
+    if not isinstance(out, torch.Tensor):
+        raise TypeError(f"predict must return the predictions as a tensor, not a {type(out).__name__}")
+    stats = torch.cat([b.reshape(-1).float() for name, b in model.named_buffers() if name.endswith(("mean", "var"))])
+    return out.detach(), stats
+
+
+bug_forgot_eval = FunctionExercise(
+    "bug_forgot_eval", "Repair predict(model, x): the trained model's predictions for x, computed in batches of 2, "
+    "that must not depend on the batching and must leave the model's running statistics as they are.",
+    lambda: [Case("20 test points", (_model_and_data()[1],))],
+    lambda model, x: _predict_broken(model.eval(), x), {
+        "original": (_predict_broken, "still the original bug: each prediction depends on the other sample in its "
+                                      "batch of 2, and the model's running statistics moved")},
+    harness=_predict_harness, atol=1e-5)
+
+
+# 06: BatchNorm2d on a channels-last batch, moved with reshape
+def _nhwc_broken(x, bn):
+    n, h, w, c = x.shape
+    return bn(x.reshape(n, c, h, w)).reshape(n, h, w, c)
+
+
+bug_nhwc = FunctionExercise(
+    "bug_nhwc", "Repair bn_channels_last(x, bn): BatchNorm2d's output for a channels-last x of shape (N, H, W, C), "
+    "returned channels last too.",
+    lambda: [Case("a (2, 4, 5, 3) batch", (_seeded(2, 4, 5, 3, seed=61),))],
+    lambda x, bn: bn(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1), {
+        "original": (_nhwc_broken, "still the original bug: it runs and keeps the shape, but each channel's "
+                                   "statistics mix values of different channels and pixels"),
+        "not_back": (lambda x, bn: bn(x.permute(0, 3, 1, 2)), "right values, but returned channels first; the "
+                                                              "task asks for the result channels last")},
+    harness=lambda fn, args: fn(*args, nn.BatchNorm2d(args[0].shape[-1])).detach(), atol=1e-5)
