@@ -10,7 +10,7 @@ __all__ = ["functional", "nn", "errors", "normalize", "import_d2l", "__version__
 
 # Submodules load on first use so `import normlab` stays cheap (matplotlib and ipywidgets only when needed).
 _LAZY = {"core", "fast", "functional", "nn", "errors", "versions", "layouts", "recipes", "matches", "explorer",
-         "running", "svg", "cells", "viz", "style", "notebook", "widgets", "check", "d2lcompat"}
+         "d2lstyle", "running", "svg", "cells", "viz", "style", "notebook", "widgets", "check", "d2lcompat"}
 
 
 def __getattr__(name: str) -> ModuleType | object:

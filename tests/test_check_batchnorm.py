@@ -34,7 +34,7 @@ def test_normalize_exercises(exercise, layer, dims, bad_dims) -> None:
     assert exercise(wrong(x, dims, eps=0.0)).mistakes == ("no_eps",)
     assert exercise((x - x.mean(dims, keepdim=True)) / x.std(dims, keepdim=True)).mistakes == ("unbiased", "no_eps")
     assert exercise((x - x.mean(dims, keepdim=True)) / x.var(dims, keepdim=True)).mistakes == (
-        "unbiased", "variance", "no_eps")  # seed 000's slip
+        "unbiased", "variance", "no_eps")  # a common first attempt
     for bad in bad_dims:
         verdict = exercise(wrong(x, bad))
         assert verdict.mistakes == (f"dims{bad}",)

@@ -149,7 +149,7 @@ def test_empty_inputs_match_torch_and_leave_running_stats(shape):
 
 
 def test_running_var_is_unbiased_while_output_uses_biased():
-    x = torch.arange(12.0).reshape(3, 4)  # seed 002: every column has biased var 32/3, unbiased 16
+    x = torch.arange(12.0).reshape(3, 4)  # every column has biased var 32/3, unbiased 16
     rm, rv = torch.zeros(4), torch.ones(4)
     y = nlF.batch_norm(x, rm, rv, training=True, momentum=1.0)
     same(rm, x.mean(0))

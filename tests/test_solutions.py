@@ -1,0 +1,59 @@
+"""Every collapsed solution in the notebooks is right: run after the notebook's setup cell, its checker says ✓.
+
+A solution is a markdown cell `<details><summary>Solution ...` holding one python block that ends with a checker
+call (e.g. `check.batchnorm1d_2d(answer)`). It only uses what the setup cell imports, so it runs on its own.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+BLOCK = re.compile(r"<details><summary>Solution.*?```python\n(.*?)```", re.S)
+
+
+def _solutions() -> list[tuple[str, int, str, str]]:
+    """(notebook, cell index, setup code, solution code) for every solution cell."""
+    found = []
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        setup = next(c.source for c in nb.cells if c.cell_type == "code")
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type == "markdown" and cell.source.startswith("<details><summary>Solution"):
+                match = BLOCK.search(cell.source)
+                assert match, f"{path.name} cell {i}: a solution needs one ```python block"
+                found.append((path.name, i, setup, match.group(1)))
+    return found
+
+
+SOLUTIONS = _solutions()
+
+
+@pytest.mark.parametrize(("notebook", "cell", "setup", "source"), SOLUTIONS,
+                         ids=[f"{nb}-cell{i}" for nb, i, _, _ in SOLUTIONS])
+def test_solution_passes_its_checker(notebook: str, cell: int, setup: str, source: str) -> None:
+    namespace: dict = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(setup, f"{notebook} setup", "exec"), namespace)  # noqa: S102 - our own notebooks
+        tree = ast.parse(source)
+        last = tree.body.pop()
+        assert isinstance(last, ast.Expr), f"{notebook} cell {cell}: a solution ends with its checker call"
+        exec(compile(tree, f"{notebook} cell {cell}", "exec"), namespace)  # noqa: S102
+        verdict = eval(compile(ast.Expression(last.value), f"{notebook} cell {cell}", "eval"), namespace)  # noqa: S307
+    assert verdict, f"{notebook} cell {cell}: the solution does not pass its checker: {verdict}"
+    assert str(verdict).startswith("✓")
+
+
+def test_every_exercise_notebook_has_a_prediction_and_a_bug_hunt() -> None:
+    """Each notebook of the course asks at least one predict-then-run question and one find-the-bug task."""
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        assert re.search(r"check\.predict_\w+\(prediction\)", text), f"{path.name}: no predict-then-run question"
+        assert re.search(r"check\.bug_\w+\(", text), f"{path.name}: no find-the-bug task"
