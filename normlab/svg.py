@@ -8,6 +8,7 @@ escaped here, once.
 
 from __future__ import annotations
 
+import base64
 import math
 from dataclasses import dataclass
 from html import escape
@@ -29,6 +30,12 @@ class Picture:
 
     def _repr_svg_(self) -> str:
         return self.svg
+
+    def _repr_html_(self) -> str:
+        # An <img> of the SVG: JupyterLab shows it in a notebook that is not trusted (a fresh clone), where it
+        # leaves image/svg+xml outputs and inline <svg> out.
+        data = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+        return f"<img src='data:image/svg+xml;base64,{data}' alt='{escape(self.title)}'>"
 
     def save(self, path: str | Path) -> Path:
         """Write the picture as a standalone .svg file."""

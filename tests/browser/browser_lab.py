@@ -54,6 +54,15 @@ class LabServer:
         workspace = re.sub(r"[^A-Za-z0-9]+", "-", Path(name).stem)
         return self.url(f"lab/workspaces/{workspace}/tree/{name}", "reset")
 
+    def shutdown_kernels(self) -> None:
+        """Shut down every kernel the server runs (each notebook opened in the browser started one)."""
+        with urllib.request.urlopen(self.url("api/kernels"), timeout=10) as response:
+            kernels = json.load(response)
+        for kernel in kernels:
+            request = urllib.request.Request(self.url(f"api/kernels/{kernel['id']}"), method="DELETE")
+            with urllib.request.urlopen(request, timeout=30):
+                pass
+
     def log_tail(self, lines: int = 30) -> str:
         """The last lines of the server log (for failure messages)."""
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])

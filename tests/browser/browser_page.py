@@ -7,36 +7,29 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-__all__ = ["open_notebook", "run_all", "widget_states", "wait_for_state", "change_control", "error_outputs",
-           "widget_views", "screenshot_full"]
+__all__ = ["open_notebook", "run_all", "run_cells", "widget_states", "expected_state", "pictures", "wait_for_state",
+           "change_control", "error_outputs", "widget_views", "screenshot_full"]
 
 TIMEOUT_MS = 120_000  # a whole notebook runs within this; also the bound for every single wait below
 
-# One entry per normlab widget in the notebook, in page order: its name and what its own output area shows.
-# The figure is compared by the SHA-256 of the PNG bytes behind the <img>; the text as the HTML's textContent.
+# One entry per normlab widget in the notebook, in page order: its name and what its own output area shows (the
+# HTML's textContent: the words, numbers and SVG picture texts).
 STATES_JS = """
+() => [...document.querySelectorAll(".jp-Notebook .normlab-output")].map((area) => {
+  const cls = [...area.parentElement.classList].find((c) => c.startsWith("normlab-"));
+  const text = area.querySelector(".normlab-output-text .widget-html-content");
+  return {name: cls ? cls.slice("normlab-".length) : null, text: text ? text.textContent : null};
+})
+"""
+
+# Stored outputs as JupyterLab renders them: SVG pictures (as <img> or inline), PNG figures, and whether each drew.
+PICTURES_JS = """
 async () => {
-  const sha = async (img) => {
-    if (!img || !img.src) return "";
-    const buf = await (await fetch(img.src)).arrayBuffer();
-    if (!buf.byteLength) return "";
-    const digest = await crypto.subtle.digest("SHA-256", buf);
-    return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  };
-  const states = [];
-  for (const area of document.querySelectorAll(".jp-Notebook .normlab-output")) {
-    const box = area.parentElement;
-    const cls = [...box.classList].find((c) => c.startsWith("normlab-"));
-    const text = area.querySelector(".normlab-output-text .widget-html-content");
-    const img = area.querySelector("img.normlab-output-figure");
-    states.push({
-      name: cls ? cls.slice("normlab-".length) : null,
-      text: text ? text.textContent : null,
-      png: await sha(img),
-      figure: !!img && getComputedStyle(img).display !== "none",
-    });
-  }
-  return states;
+  const imgs = [...document.querySelectorAll(".jp-Notebook .jp-OutputArea-output img")];
+  const drawn = await Promise.all(imgs.map(async (img) => { try { await img.decode(); } catch (e) { return false; }
+                                                          return img.naturalWidth > 0; }));
+  const svgs = document.querySelectorAll(".jp-Notebook .jp-RenderedSVG svg, .jp-Notebook .jp-RenderedImage svg");
+  return {images: imgs.length, drawn: drawn.filter(Boolean).length, inline_svgs: svgs.length};
 }
 """
 
@@ -61,19 +54,34 @@ def run_all(page: Page, code_cells: int) -> None:
     expect(page.locator(".jp-StatusBar-Widget")).to_contain_text("| Idle", timeout=TIMEOUT_MS)
 
 
+def run_cells(page: Page, indices: list[int]) -> None:
+    """Run these cells one by one as a person does (click into the cell, Ctrl+Enter), each to its prompt number."""
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    for count, i in enumerate(indices, start=1):
+        cell = cells.nth(i)
+        cell.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Control+Enter")
+        expect(cell.locator(".jp-InputPrompt")).to_have_text(f"[{count}]:", timeout=TIMEOUT_MS)
+    expect(page.locator(".jp-StatusBar-Widget")).to_contain_text("| Idle", timeout=TIMEOUT_MS)
+
+
 def widget_states(page: Page) -> list[dict[str, Any]]:
     """What every normlab widget's own output area shows now."""
     return page.evaluate(STATES_JS)
 
 
 def expected_state(page: Page, state: dict[str, Any]) -> dict[str, Any]:
-    """A probe state (HTML, PNG hash) in the form the page reports it (text content)."""
-    text = page.evaluate(TEXT_OF_HTML_JS, state["html"])
-    return {"text": text, "png": state["png"], "figure": state["figure"]}
+    """A probe state (the output's HTML) in the form the page reports it (its text content)."""
+    return {"text": page.evaluate(TEXT_OF_HTML_JS, state["html"])}
+
+
+def pictures(page: Page) -> dict[str, int]:
+    """How many stored pictures the page shows, and how many of the <img> ones decoded to a real image."""
+    return page.evaluate(PICTURES_JS)
 
 
 def wait_for_state(page: Page, index: int, state: dict[str, Any], what: str, timeout: float = 20) -> None:
-    """Wait until widget `index` shows `state` (text, figure and whether a figure is shown); fail with a diff."""
+    """Wait until widget `index` shows `state` (its output's text); fail with a diff."""
     want = expected_state(page, state)
     deadline = time.monotonic() + timeout
     while True:

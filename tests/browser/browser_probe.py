@@ -30,13 +30,11 @@ _nlb.NormlabWidget.__init__ = _nl_probe_record
 # Runs after the notebook: for each widget, change each visible control once (cumulatively, in the order the
 # browser will) and record the widget's own output after every change.
 PLAN = r"""
-import hashlib as _hl, json as _json, math as _math
+import json as _json, math as _math
 import ipywidgets as _W
 
 def _nl_state(w):
-    png = bytes(w.image.value)
-    return {"html": w.text.value, "png": _hl.sha256(png).hexdigest() if png else "",
-            "figure": w.image.layout.display != "none"}
+    return {"html": w.text.value}
 
 def _nl_change(c):
     # What a person does to the control, then the same change applied in Python.
