@@ -18,9 +18,23 @@ from pathlib import Path
 
 from nbconvert import HTMLExporter, SlidesExporter
 
-__all__ = ["export", "write_index"]
+__all__ = ["SLIDE_WIDTH", "SLIDE_HEIGHT", "export", "write_index"]
 
 VENDOR = "../vendor"
+# Slides are laid out on a 1280 x 800 frame (a common projector resolution); reveal.js scales the frame to the screen.
+SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 800
+# What makes a cell fit that frame: code and printed output wrap at the frame's edge instead of running off it
+# (the notebooks' lines are at most 120 characters), and pictures are scaled to the frame, keeping their proportions.
+SLIDE_CSS = f"""<style>
+.reveal .jp-InputArea-editor pre, .reveal .jp-OutputArea-output pre {{
+  white-space: pre-wrap; overflow-wrap: break-word; }}
+.reveal .jp-OutputArea-output img, .reveal .jp-OutputArea-output svg {{
+  max-width: 100%; max-height: {SLIDE_HEIGHT - 260}px; width: auto; height: auto; }}
+.reveal .jp-OutputArea-output img[src^="data:image/svg"] {{ height: {SLIDE_HEIGHT - 360}px; object-fit: contain; }}
+.reveal .jp-Cell {{ max-width: {SLIDE_WIDTH - 40}px; }}
+.reveal .slides {{ text-align: left; }}
+</style>
+"""
 # The reveal template imports mermaid unconditionally; the notebooks draw no mermaid diagrams, so a stub will do.
 # A data: URL, because browsers refuse module imports from file:// pages.
 MERMAID_STUB = "data:text/javascript,export%20default%20%7Binitialize()%7B%7D%2Crun()%7B%7D%7D%3B"
@@ -35,7 +49,8 @@ def _copy_assets(assets: Path, build: Path) -> None:
 def _exporter(kind: str) -> HTMLExporter:
     # "white" uses its bundled font (other themes @import Google Fonts); long slides scroll instead of clipping
     if kind == "slides":
-        exporter = SlidesExporter(reveal_theme="white", reveal_scroll=True)
+        exporter = SlidesExporter(reveal_theme="white", reveal_scroll=False, reveal_width=str(SLIDE_WIDTH),
+                                  reveal_height=str(SLIDE_HEIGHT))
     else:
         exporter = HTMLExporter(template_name="lab")
     exporter.require_js_url = f"{VENDOR}/requirejs/require.js"
@@ -56,6 +71,8 @@ def export(kind: str, notebooks: Path, build: Path, assets: Path) -> list[Path]:
     written = []
     for nb in sorted(notebooks.glob("*.ipynb")):
         body, _ = exporter.from_filename(str(nb))
+        if kind == "slides":
+            body = body.replace("</head>", SLIDE_CSS + "</head>", 1)
         target = out_dir / (nb.stem + (".slides.html" if kind == "slides" else ".html"))
         target.write_text(body, encoding="utf-8")
         written.append(target)

@@ -109,3 +109,41 @@ def test_every_widget_output_has_saved_state(notebook: str) -> None:
     state = nb["metadata"].get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
     missing = [m for m in views if m not in state]
     assert not missing, f"{notebook}: widget outputs without saved state {missing}; re-run it with `make refresh`"
+
+
+# Every leaf slide (a <section> without sections inside), shown on its own: its size on the slide frame, and the
+# elements that stick out on the right (code or pictures wider than the frame, or scrolling sideways).
+SLIDE_SIZES_JS = """() => [...document.querySelectorAll('.reveal .slides section')]
+  .filter((s) => !s.querySelector('section'))
+  .map((s, i) => {
+    s.style.display = 'block';
+    const right = s.getBoundingClientRect().right;
+    const wide = [...s.querySelectorAll('pre, img, svg, table, .jp-Cell')]
+      .filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > right + 1).length;
+    const size = {slide: i, height: s.scrollHeight, width: s.scrollWidth, wide,
+                  starts: (s.textContent || '').trim().slice(0, 60)};
+    s.style.display = '';
+    return size;
+  })"""
+
+
+@pytest.mark.skipif(not (ASSETS / ".stamp").exists(), reason="offline web assets missing: run `make web-assets`")
+def test_every_slide_fits_the_projector_frame(browser: Any, tmp_path: Path) -> None:
+    """At the documented 1280 x 800 frame no slide of any notebook is taller or wider than the frame."""
+    exporter = _tool("export_static")
+    decks = exporter.export("slides", NOTEBOOKS, tmp_path / "build", ASSETS)
+    context = browser.new_context(viewport={"width": exporter.SLIDE_WIDTH, "height": exporter.SLIDE_HEIGHT})
+    context.route(lambda url: not url.startswith(("file:", "data:", "blob:")), lambda route: route.abort())
+    try:
+        page = context.new_page()
+        too_big = []
+        for deck in decks:
+            page.goto(deck.as_uri())
+            page.wait_for_selector(".reveal.ready", state="attached", timeout=30_000)
+            sizes = page.evaluate(SLIDE_SIZES_JS)
+            assert len(sizes) > 5, f"{deck.name}: too few slides ({len(sizes)})"
+            too_big += [(deck.name, s) for s in sizes if s["height"] > exporter.SLIDE_HEIGHT
+                        or s["width"] > exporter.SLIDE_WIDTH or s["wide"]]
+        assert too_big == [], f"slides larger than {exporter.SLIDE_WIDTH} x {exporter.SLIDE_HEIGHT}: {too_big}"
+    finally:
+        context.close()
