@@ -1,4 +1,8 @@
-"""normlab's from-scratch functional ops vs torch's fused kernels, timed interleaved in one process."""
+"""normlab's from-scratch functional ops vs torch's fused kernels, timed interleaved in one process.
+
+The rows time normlab.functional (the fast path, normlab.fast) against torch; `readable_normalize_fwd_bwd` times
+the readable normlab.core.normalize, autograd through its plain ops, so that the cost of readability shows.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ import torch
 import torch.nn.functional as F
 
 from benchmarks.timing import median, seconds
-from normlab import functional as N
+from normlab import functional as nlF
+from normlab.core import normalize
 
 __all__ = ["CASES", "Case", "run_ratios"]
 
@@ -40,13 +45,19 @@ def _gn8(op: Op, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Ten
     return op(x, 8, w, b)
 
 
+def _readable_ln(x: torch.Tensor, shape: tuple[int, ...], w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """LayerNorm over the last dim as the readable normalize writes it."""
+    return normalize(x, -1, weight=w, bias=b)
+
+
 CASES: dict[str, Case] = {
-    "batch_norm2d_fwd": Case((32, 64, 56, 56), N.batch_norm, F.batch_norm, _bn),
-    "batch_norm2d_fwd_bwd": Case((32, 64, 56, 56), N.batch_norm, F.batch_norm, _bn, backward=True),
-    "batch_norm1d_fwd": Case((256, 1024), N.batch_norm, F.batch_norm, _bn),
-    "layer_norm_fwd": Case((32, 128, 768), N.layer_norm, F.layer_norm, _ln),
-    "layer_norm_fwd_bwd": Case((32, 128, 768), N.layer_norm, F.layer_norm, _ln, backward=True),
-    "group_norm_fwd": Case((32, 64, 56, 56), N.group_norm, F.group_norm, _gn8),
+    "batch_norm2d_fwd": Case((32, 64, 56, 56), nlF.batch_norm, F.batch_norm, _bn),
+    "batch_norm2d_fwd_bwd": Case((32, 64, 56, 56), nlF.batch_norm, F.batch_norm, _bn, backward=True),
+    "batch_norm1d_fwd": Case((256, 1024), nlF.batch_norm, F.batch_norm, _bn),
+    "layer_norm_fwd": Case((32, 128, 768), nlF.layer_norm, F.layer_norm, _ln),
+    "layer_norm_fwd_bwd": Case((32, 128, 768), nlF.layer_norm, F.layer_norm, _ln, backward=True),
+    "group_norm_fwd": Case((32, 64, 56, 56), nlF.group_norm, F.group_norm, _gn8),
+    "readable_normalize_fwd_bwd": Case((32, 128, 768), _readable_ln, F.layer_norm, _ln, backward=True),
 }
 
 
