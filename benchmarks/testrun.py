@@ -20,6 +20,6 @@ def make_test_seconds(root: Path, timeout: float = 900) -> tuple[float | None, s
     except subprocess.TimeoutExpired:
         return None, f"make test did not finish within {timeout:.0f} s"
     wall = time.perf_counter() - start
-    lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
+    lines = [ln for ln in proc.stdout.splitlines() if " passed" in ln or " failed" in ln]
     summary = lines[-1].strip("= ") if lines else proc.stderr[-300:]
     return (wall if proc.returncode == 0 else None), summary

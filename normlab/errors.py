@@ -31,10 +31,10 @@ def _raise(kind: type[Exception], torch_words: str, hint: str) -> None:
     raise _KINDS[kind](f"{torch_words}\n  hint: {hint}")
 
 
-def check_dims(x: torch.Tensor, dims: int | Sequence[int]) -> tuple[int, ...]:
+def check_dims(x: torch.Tensor, dims: int | Sequence[int], allow_empty: bool = False) -> tuple[int, ...]:
     """Reduction dims must exist in x, each once; returns them sorted and non-negative (-1 -> x.dim() - 1)."""
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    if not dims:
+    if not dims and not allow_empty:
         raise ValueError("normalize needs at least one reduction dim: with none, every element is its own group, "
                          "its mean is itself and its variance 0, so the output would be all zeros.")
     if any(not -x.dim() <= d < x.dim() for d in dims):

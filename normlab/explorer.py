@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import torch
 
 from normlab.core import normalize
+from normlab.errors import check_dims
 from normlab.layouts import Layout, dims_label, group_ids, layout
 from normlab.matches import NO_MODULE, TorchMatch, torch_matches
 
@@ -85,10 +86,11 @@ def explore(layout_name: str, dims: Iterable[int], x: torch.Tensor | None = None
     """Normalize x (default: the layout's example) over dims with normlab and with every matching torch module."""
     lay = layout(layout_name)
     x = example_input(lay) if x is None else x
-    dims = tuple(sorted(set(dims)))
+    dims = tuple(dims)
     if x.dim() != len(lay.letters) or any(not 0 <= d < x.dim() for d in dims):
         raise ValueError(f"layout {lay.name} has dims 0..{len(lay.letters) - 1}; got x of shape "
                          f"{tuple(x.shape)} and dims {dims}.")
+    dims = check_dims(x, dims, allow_empty=True)
     groups = group_ids(x.shape, dims)
     flat = x.reshape(-1)
     count = torch.bincount(groups.reshape(-1)).to(x.dtype)

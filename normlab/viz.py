@@ -14,6 +14,7 @@ import torch
 
 from normlab.cells import check_drawable, grids_svg, letters_for
 from normlab.core import normalize
+from normlab.errors import check_dims
 from normlab.layouts import dims_label, group_ids
 from normlab.svg import Picture
 
@@ -28,7 +29,7 @@ def dims_title(dims: Iterable[int], letters: Sequence[str], n_groups: int) -> st
 def _groups(x: torch.Tensor, dims: Iterable[int], layout: str | None) -> tuple[tuple[int, ...], torch.Tensor, str]:
     """Sorted non-negative dims, every element's group id and the title for them."""
     check_drawable(x)
-    dims = tuple(sorted({d % x.dim() for d in dims}))
+    dims = check_dims(x, dims, allow_empty=True)
     groups = group_ids(x.shape, dims)
     return dims, groups, dims_title(dims, letters_for(x.dim(), layout), int(groups.max()) + 1)
 
