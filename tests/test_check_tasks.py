@@ -77,7 +77,7 @@ def test_messages_of_worked_mistakes_never_state_the_answer():
 
 
 PREDICTIONS = [  # exercise, right answer, wrong answers a learner gives
-    (check.predict_groups, 3, [8, 6, 2, 24, 4]),
+    (check.predict_groups, 8, [3, 6, 2, 24, 12]),
     (check.predict_running_var, 16, [10.6667, 1.0, 0.9, 4.0]),
     (check.predict_values_per_mean, 15, [3, 5, 20, 60, 4]),
     (check.predict_d2l_moving_var, "smaller", ["equal", "larger"]),
@@ -100,6 +100,9 @@ def test_predictions(exercise, right, wrongs):
 
 def test_prediction_answers_are_what_torch_does():
     """Each prediction's right answer, computed here with torch."""
+    from normlab.explorer import explore
+
+    assert check.predict_groups(explore("(N, C, L)", (1,)).n_groups)
     bn = nn.BatchNorm1d(4, momentum=1.0)
     bn(torch.arange(12.0).reshape(3, 4))
     assert check.predict_running_var(bn.running_var[0].item())
@@ -113,9 +116,9 @@ def test_prediction_answers_are_what_torch_does():
     assert check.predict_square_tokens("wrong" if not torch.allclose(silent, right) else "right")
 
 
-BROKEN = {"bug_layer_norm": bugs._layer_norm_broken, "bug_batch_norm_eps": bugs._bn_eps_broken,
+BROKEN = {"bug_layer_norm": bugs._layer_norm_broken, "bug_batch_norm": bugs._bn_eps_broken,
           "bug_channel_loop": bugs._channel_loop_broken, "bug_batch_norm2d": bugs._bn2d_broken,
-          "bug_comparison": bugs._compare_broken, "bug_forgot_eval": bugs._predict_broken,
+          "bug_comparison": bugs._compare_broken, "bug_predict": bugs._predict_broken,
           "bug_nhwc": bugs._nhwc_broken}
 
 
@@ -152,23 +155,23 @@ def test_bug_hunt_repairs_written_by_a_learner():
         with torch.no_grad():
             return torch.cat([model(xb) for xb in x.split(2)])
 
-    assert check.bug_layer_norm(layer_norm) and check.bug_batch_norm_eps(batch_norm)
+    assert check.bug_layer_norm(layer_norm) and check.bug_batch_norm(batch_norm)
     assert check.bug_channel_loop(channel_loop) and check.bug_batch_norm2d(bn2d)
     assert check.bug_comparison(lambda a, b: torch.allclose(a, b, atol=1e-5, rtol=0))
-    assert check.bug_forgot_eval(predict)
+    assert check.bug_predict(predict)
     assert check.bug_nhwc(lambda x, bn: bn(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1))
 
 
 def test_bug_hunt_other_slips_are_named():
     assert check.bug_layer_norm(lambda x: (x - x.mean(-1, keepdim=True)) / torch.sqrt(
         x.var(-1, keepdim=True) + 1e-5)).mistakes == ("unbiased",)
-    assert check.bug_batch_norm_eps(lambda x: (x - x.mean(0)) / x.var(0, unbiased=False).sqrt()).mistakes == (
+    assert check.bug_batch_norm(lambda x: (x - x.mean(0)) / x.var(0, unbiased=False).sqrt()).mistakes == (
         "no_eps",)
     assert check.bug_comparison(lambda a, b: bool((b - a < 1e-5).all())).mistakes == ("swapped",)
     assert check.bug_nhwc(lambda x, bn: bn(x.permute(0, 3, 1, 2))).mistakes == ("not_back",)
-    verdict = check.bug_batch_norm_eps(lambda x: x * 2)
+    verdict = check.bug_batch_norm(lambda x: x * 2)
     assert verdict.mistakes == ("unknown",) and "off by up to" in str(verdict)
-    verdict = check.bug_batch_norm_eps(lambda x: x.foo)
+    verdict = check.bug_batch_norm(lambda x: x.foo)
     assert "raised AttributeError" in str(verdict)
 
 
@@ -180,7 +183,7 @@ def test_forgot_eval_checks_the_running_statistics_too():
         model.eval()
         return out
 
-    assert not check.bug_forgot_eval(late_eval)
+    assert not check.bug_predict(late_eval)
     model, x, _ = toy_bn_classifier(seed=0)
     trained = copy.deepcopy(model).train()
     before = trained[1].running_mean.clone()

@@ -14,13 +14,13 @@ from normlab.check.batchnorm import (
     batchnorm2d_weight_shape,
 )
 from normlab.check.bugs import (
+    bug_batch_norm,
     bug_batch_norm2d,
-    bug_batch_norm_eps,
     bug_channel_loop,
     bug_comparison,
-    bug_forgot_eval,
     bug_layer_norm,
     bug_nhwc,
+    bug_predict,
 )
 from normlab.check.core import Exercise, judge, prediction
 from normlab.check.functions import Case, FunctionExercise
@@ -46,5 +46,5 @@ __all__ += ["instance_norm_dims", "layer_norm_dims", "batchnorm1d_2d", "batchnor
             "running_mean_update", "torch_momentum", "eval_output", "tokens_batchnorm", "nhwc_to_nchw"]
 __all__ += ["predict_groups", "predict_running_var", "predict_values_per_mean", "predict_d2l_moving_var",
             "predict_batch_dependence", "predict_no_grad", "predict_square_tokens"]
-__all__ += ["bug_layer_norm", "bug_batch_norm_eps", "bug_channel_loop", "bug_batch_norm2d", "bug_comparison",
-            "bug_forgot_eval", "bug_nhwc"]
+__all__ += ["bug_layer_norm", "bug_batch_norm", "bug_channel_loop", "bug_batch_norm2d", "bug_comparison",
+            "bug_predict", "bug_nhwc"]

@@ -16,8 +16,8 @@ from torch import nn
 from normlab.check.batchnorm import quiet_data
 from normlab.check.functions import Case, FunctionExercise
 
-__all__ = ["bug_layer_norm", "bug_batch_norm_eps", "bug_channel_loop", "bug_batch_norm2d", "bug_comparison",
-           "bug_forgot_eval", "bug_nhwc"]
+__all__ = ["bug_layer_norm", "bug_batch_norm", "bug_channel_loop", "bug_batch_norm2d", "bug_comparison",
+           "bug_predict", "bug_nhwc"]
 
 EPS = 1e-5
 
@@ -53,8 +53,8 @@ def _bn_eps_broken(x):
     return (x - mean) / (torch.sqrt(var) + 1e-5)
 
 
-bug_batch_norm_eps = FunctionExercise(
-    "bug_batch_norm_eps", "Repair my_batch_norm(x) so that it equals nn.BatchNorm1d(C) in training on (N, C).",
+bug_batch_norm = FunctionExercise(
+    "bug_batch_norm", "Repair my_batch_norm(x) so that it equals nn.BatchNorm1d(C) in training on (N, C).",
     lambda: [Case("a batch whose feature 2 barely varies", (quiet_data((6, 3), seed=11),)),
              Case("a random (8, 3) batch", (_seeded(8, 3, seed=12),))],
     lambda x: F.batch_norm(x, None, None, training=True),
@@ -146,8 +146,8 @@ def _predict_harness(fn, args):
     return out.detach(), stats
 
 
-bug_forgot_eval = FunctionExercise(
-    "bug_forgot_eval", "Repair predict(model, x): the trained model's predictions for x, computed in batches of 2, "
+bug_predict = FunctionExercise(
+    "bug_predict", "Repair predict(model, x): the trained model's predictions for x, computed in batches of 2, "
     "that must not depend on the batching and must leave the model's running statistics as they are.",
     lambda: [Case("20 test points", (_model_and_data()[1],))],
     lambda model, x: _predict_broken(model.eval(), x), {

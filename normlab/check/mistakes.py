@@ -19,8 +19,8 @@ from normlab.layouts import layout_of, parse_layout
 __all__ = ["MISTAKES", "dims_mistake", "right", "normalization_outcomes", "running_outcomes", "mean_outcomes"]
 
 MISTAKES = {
-    "unbiased": "you used the unbiased variance (x.var() divides by n - 1); normalization uses the biased one: "
-                "x.var(dim, unbiased=False), i.e. correction=0",
+    "unbiased": "you used the unbiased variance (x.var() divides by n - 1); normalization uses the biased one, "
+                "which divides by n",
     "variance": "you divided by the variance; divide by the standard deviation, the square root of var + eps",
     "no_eps": "you left out eps, which goes inside the square root: sqrt(var + eps)",
     "eps_outside": "you added eps outside the square root, sqrt(var) + eps; it belongs inside: sqrt(var + eps)",
@@ -32,8 +32,7 @@ MISTAKES = {
                  "holds before the step and moves it only a momentum-sized part of the way",
     "from_zero": "you started the update from 0; start from the running value the layer holds before this step",
     "bare_int": "a shape is a tuple, even when it has one dim: write it with a trailing comma",
-    "keepdim": "right values, but the running statistic has one entry per channel: use keepdim=False "
-               "(or .flatten())",
+    "keepdim": "right values, but the running statistic has one entry per channel, with no size-1 dims kept",
 }
 
 

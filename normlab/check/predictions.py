@@ -12,13 +12,13 @@ __all__ = ["predict_groups", "predict_running_var", "predict_values_per_mean", "
 
 predict_groups = prediction(
     "predict_groups",
-    "x has shape (N, C, L) = (2, 3, 4). nn.BatchNorm1d(3) reduces over dims (0, 2). How many separate means "
-    "does it compute? Answer with a number.",
-    3, {8: "8 is how many values go into each mean; the question is how many means there are",
-        6: "6 = N·C would be one mean per sample and channel: that keeps dim 0, which BatchNorm reduces over",
-        2: "2 would be one mean per sample: that keeps dim 0 and reduces over the channels",
+    "x has shape (N, C, L) = (2, 3, 4) and is normalized over dim 1 only: normalize(x, dims=1). How many separate "
+    "means does that compute? Answer with a number.",
+    8, {3: "3 is how many values go into each mean (the size of the reduced dim); the question is how many means",
+        6: "6 = N·C would keep dims 0 and 1 apart and reduce over L",
+        2: "2 would be one mean per sample: that reduces over L as well",
         24: "24 would give every element its own mean: nothing would be reduced",
-        4: "4 = L would keep the positions apart; BatchNorm1d reduces over them"})
+        12: "12 = C·L would keep dims 1 and 2 apart and reduce over N"})
 
 predict_running_var = prediction(
     "predict_running_var",

@@ -26,7 +26,7 @@ _MOMENTUM_MISTAKES = {
 
 torch_momentum = Exercise(
     "torch_momentum",
-    "d2l's from-scratch BatchNorm updates moving_mean = 0.9 * moving_mean + 0.1 * mean. Which momentum makes "
+    "d2l-zh's from-scratch BatchNorm updates moving_mean = 0.9 * moving_mean + 0.1 * mean. Which momentum makes "
     "nn.BatchNorm1d update its running_mean the same way? Answer with a float.",
     {"d2l_momentum": 0.9},
     lambda d2l_momentum: ([Outcome(1 - d2l_momentum), Outcome(d2l_momentum, ("d2l_momentum",)),
@@ -60,7 +60,7 @@ def _eval_outcomes(x: torch.Tensor, running_mean: torch.Tensor, running_var: tor
 eval_output = Exercise(
     "eval_output",
     "A nn.BatchNorm1d(3) in eval mode holds running_mean, running_var, weight and bias (attributes here). "
-    "Compute by hand what it returns for x (shape (4, 3)).",
+    "Compute by hand what it returns for x (shape (4, 3)); eps = 1e-5.",
     {"x": torch.randn(4, 3, generator=torch.Generator().manual_seed(51)) * 2,
      "running_mean": torch.tensor([1.0, 0.0, -2.0]), "running_var": torch.tensor([4.0, 0.25, 1e-4]),
      "weight": torch.tensor([1.5, 1.0, 0.5]), "bias": torch.tensor([0.0, 1.0, -1.0])},
