@@ -81,6 +81,7 @@ class DigitsMLP(d2l.Classifier):
         self.run = Run(norm, lr, 0)
         self.probe: tuple[torch.Tensor, torch.Tensor] | None = None  # test images and labels for checkpoints
         self._seen: torch.Tensor | None = None  # the last hidden activation's input in this forward, when asked
+        self.callbacks: list = []  # called as f(model, batch, step) before each training step's forward
         self.net[-2][2].register_forward_hook(self._keep_input)
 
     def _keep_input(self, module: nn.Module, args: tuple[torch.Tensor], output: torch.Tensor) -> None:
@@ -98,6 +99,8 @@ class DigitsMLP(d2l.Classifier):
 
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         step = self.trainer.train_batch_idx
+        for callback in self.callbacks:
+            callback(self, batch, step)
         measure = self.probe is not None and step % self.record_every == 0
         if measure:
             self.checkpoint(step)

@@ -38,6 +38,7 @@ from normlab.check.predictions import (
 )
 from normlab.check.running import eval_output, running_mean_update, torch_momentum
 from normlab.check.verdict import Outcome, Verdict
+from normlab.check.why import bug_evaluate, norm_for_batch_of_2, predict_first_failing_lr, saturated_percent
 
 __all__ = ["Exercise", "FunctionExercise", "Case", "Outcome", "Verdict", "judge", "prediction"]
 __all__ += ["instance_norm_dims", "layer_norm_dims", "batchnorm1d_2d", "batchnorm1d_affine", "batchnorm1d_running_var",
@@ -46,5 +47,6 @@ __all__ += ["instance_norm_dims", "layer_norm_dims", "batchnorm1d_2d", "batchnor
             "running_mean_update", "torch_momentum", "eval_output", "tokens_batchnorm", "nhwc_to_nchw"]
 __all__ += ["predict_groups", "predict_running_var", "predict_values_per_mean", "predict_d2l_moving_var",
             "predict_batch_dependence", "predict_no_grad", "predict_square_tokens"]
+__all__ += ["predict_first_failing_lr", "saturated_percent", "norm_for_batch_of_2", "bug_evaluate"]
 __all__ += ["bug_layer_norm", "bug_batch_norm", "bug_channel_loop", "bug_batch_norm2d", "bug_comparison",
             "bug_predict", "bug_nhwc"]

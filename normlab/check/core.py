@@ -16,7 +16,7 @@ import torch
 from normlab.check.mistakes import MISTAKES
 from normlab.check.verdict import Outcome, Verdict
 
-__all__ = ["Outcome", "Verdict", "Exercise", "judge", "same", "prediction"]
+__all__ = ["Outcome", "Verdict", "Exercise", "ReadOff", "judge", "same", "prediction"]
 
 
 def same(answer: Any, value: Any, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
@@ -102,10 +102,35 @@ class Exercise:
         return f"{self.name}: {self.question}"
 
 
-def prediction(name: str, question: str, right: Any, wrong: dict[Any, str]) -> Exercise:
-    """A predict-then-run question: the right value, and what each tempting wrong value would mean."""
+def prediction(name: str, question: str, right: Any, wrong: dict[Any, str], also_right: tuple = ()) -> Exercise:
+    """A predict-then-run question: the right value (and others as good), and what each tempting wrong value means."""
     keys = {value: f"wrong{k}" for k, value in enumerate(wrong)}
-    outcomes = [Outcome(right), *(Outcome(v, (keys[v],)) for v in wrong)]
+    outcomes = [Outcome(right), *(Outcome(v) for v in also_right), *(Outcome(v, (keys[v],)) for v in wrong)]
     messages = {keys[v]: m for v, m in wrong.items()}
     messages["unknown"] = "not what happens, and not an answer I expected; read the question again"
     return Exercise(name, question, {}, lambda: (outcomes, messages))
+
+
+class ReadOff:
+    """A number to read off a picture: right within `tolerance`; other values it is near are named."""
+
+    def __init__(self, name: str, question: str, values: Callable[[], tuple[float, dict[str, tuple[float, str]]]],
+                 tolerance: float) -> None:
+        self.name, self.question, self._values, self.tolerance = name, question, values, tolerance
+
+    def __call__(self, answer: Any) -> Verdict:
+        """✓ within the tolerance of the value; the named neighbour it is close to; or 'look again'."""
+        if answer is None:
+            return Verdict(False, f"✗ {self.name}: no answer yet: replace None with a number.", ("missing",))
+        if not isinstance(answer, (int, float)) or isinstance(answer, bool):
+            return Verdict(False, f"✗ {self.name}: answer with a number.", ("type",))
+        right, others = self._values()
+        if abs(answer - right) <= self.tolerance:
+            return Verdict(True, f"✓ {self.name}: correct (within {self.tolerance:g}).")
+        for key, (value, message) in others.items():
+            if abs(answer - value) <= self.tolerance * (0.01 if abs(value) < 1 else 1):
+                return Verdict(False, f"✗ {self.name}: {message}.", (key,))
+        return Verdict(False, f"✗ {self.name}: that is not what the picture shows; look at it again.", ("unknown",))
+
+    def __repr__(self) -> str:
+        return f"{self.name}: {self.question}"

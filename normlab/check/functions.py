@@ -47,6 +47,8 @@ def _close(a: Any, b: Any, atol: float, rtol: float) -> bool:
     if isinstance(b, bool):
         scalar = isinstance(a, bool) or (isinstance(a, torch.Tensor) and a.numel() == 1)
         return scalar and bool(a) == b
+    if isinstance(b, (int, float)):
+        return isinstance(a, (int, float)) and not isinstance(a, bool) and abs(a - b) <= atol + rtol * abs(b)
     if not isinstance(a, torch.Tensor) or a.shape != b.shape:
         return False
     return bool(torch.allclose(a.detach().double(), b.double(), atol=atol, rtol=rtol))
@@ -86,8 +88,8 @@ class FunctionExercise:
                 continue
             if isinstance(g, Exception):
                 return f"on {case.label} your function raised {type(g).__name__}: {str(g).splitlines()[0]}"
-            parts = self.parts or ("the result",)
             gs, ws = (g, w) if isinstance(w, tuple) else ((g,), (w,))
+            parts = self.parts or tuple(f"result {k + 1}" for k in range(len(ws))) if len(ws) > 1 else ("the result",)
             if len(gs) != len(ws):
                 return f"on {case.label} it returned {len(gs)} values; return {len(ws)}: {', '.join(parts)}."
             said = [self._part(name, a, b) for name, a, b in zip(parts, gs, ws, strict=True)]
@@ -102,6 +104,8 @@ class FunctionExercise:
             if isinstance(a, bool) or (isinstance(a, torch.Tensor) and a.numel() == 1):
                 return f"{name} is {bool(a)}, which is wrong"
             return f"{name} should be True or False, not a {type(a).__name__}"
+        if isinstance(b, (int, float)):
+            return f"{name} is off by {abs(a - b):.3g}" if isinstance(a, (int, float)) else f"{name} is not a number"
         if not isinstance(a, torch.Tensor):
             return f"{name} is a {type(a).__name__}, not a tensor"
         if a.shape != b.shape:

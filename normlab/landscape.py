@@ -1,0 +1,138 @@
+"""What normalization does to a network before and during training, measured rather than argued.
+
+- `init_statistics`: a deep tanh MLP at initialization, with and without BatchNorm: every layer's activations
+  (histogram, saturated fraction) and the gradient that reaches it (Karpathy's makemore part 3, on the digits).
+- `smoothness`: Santurkar et al.'s measurements along training: step along the gradient, and record how much the
+  loss varies and how much the gradient changes over that step (lower means a smoother, more predictable loss).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from normlab.digits import DigitsData, load_digits
+from normlab.train import DigitsMLP, fit
+
+__all__ = ["LayerStats", "init_statistics", "Smoothness", "smoothness"]
+
+SATURATED = 0.97  # |tanh| above this: the unit's gradient is below 1 - 0.97**2 = 6% of its maximum
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    """One hidden layer at initialization: its tanh outputs and the gradient of the loss with respect to them."""
+
+    layer: int
+    activation_std: float
+    saturated: float  # fraction of |tanh| > SATURATED
+    grad_std: float
+    histogram: tuple[tuple[float, float], ...]  # (bin centre, density) of the activations in [-1, 1]
+
+
+def _deep_tanh(depth: int, width: int, norm: bool, gain: float) -> nn.Sequential:
+    """Linear (weights times gain) [-> BatchNorm1d] -> tanh, depth times, then a 10-way Linear."""
+    layers, d = [], 64
+    for _ in range(depth):
+        linear = nn.Linear(d, width)
+        with torch.no_grad():
+            linear.weight.mul_(gain)
+        layers += [linear, *([nn.BatchNorm1d(width)] if norm else []), nn.Tanh()]
+        d = width
+    return nn.Sequential(*layers, nn.Linear(d, 10))
+
+
+def init_statistics(norm: bool, gain: float = 1.0, depth: int = 8, width: int = 100, seed: int = 0,
+                    bins: int = 40) -> list[LayerStats]:
+    """Forward and backward the test images once through a fresh deep tanh MLP (train mode) and measure each layer.
+
+    gain multiplies torch's default Linear init (uniform, std 1 / sqrt(3 * fan_in)); gain 3 makes it too large.
+    """
+    torch.manual_seed(seed)
+    net = _deep_tanh(depth, width, norm, gain)
+    digits = load_digits("standard")
+    outs: list[torch.Tensor] = []
+
+    def keep(module: nn.Module, args: tuple, out: torch.Tensor) -> None:
+        out.retain_grad()  # the gradient that reaches this layer's output
+        outs.append(out)
+
+    hooks = [m.register_forward_hook(keep) for m in net if isinstance(m, nn.Tanh)]
+    F.cross_entropy(net(digits.x_test), digits.y_test).backward()
+    for h in hooks:
+        h.remove()
+    stats = []
+    for k, h in enumerate(outs):
+        counts = torch.histc(h.detach(), bins=bins, min=-1, max=1)
+        centres = torch.linspace(-1 + 1 / bins, 1 - 1 / bins, bins)
+        density = counts / counts.sum() * bins / 2
+        stats.append(LayerStats(k + 1, round(h.std().item(), 4), round((h.abs() > SATURATED).float().mean().item(), 4),
+                                h.grad.std().item(), tuple(zip(centres.tolist(), density.tolist(), strict=True))))
+    return stats
+
+
+@dataclass
+class Smoothness:
+    """Along training: at each checkpoint, the loss range and the gradient change over a gradient step."""
+
+    norm: str
+    gain: float
+    steps: list[int] = field(default_factory=list)
+    loss_range: list[float] = field(default_factory=list)
+    grad_change: list[float] = field(default_factory=list)
+    beta: list[float] = field(default_factory=list)  # max |grad change| / |parameter change|: effective smoothness
+
+    def summary(self) -> tuple[float, float, float]:
+        """Medians over the checkpoints: loss range, gradient change, effective beta-smoothness."""
+        return tuple(sorted(v)[len(v) // 2] for v in (self.loss_range, self.grad_change, self.beta))
+
+
+def _loss_and_grad(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[float, torch.Tensor]:
+    """Loss and flattened gradient at the model's current parameters, in train mode."""
+    model.zero_grad()
+    loss = F.cross_entropy(model(batch[0]), batch[1])
+    loss.backward()
+    return loss.item(), torch.cat([p.grad.reshape(-1) for p in model.parameters()])
+
+
+def _probe_step(model: DigitsMLP, batch: tuple[torch.Tensor, torch.Tensor], etas: tuple[float, ...],
+                out: Smoothness, step: int) -> None:
+    """Santurkar et al.: move a copy of the model along -gradient by each eta; record the variation."""
+    probe = copy.deepcopy(model).train()  # a copy: its forwards must not move the model's running statistics
+    _, g = _loss_and_grad(probe, batch)
+    start = [p.detach().clone() for p in probe.parameters()]
+    losses, changes, betas = [], [], []
+    for eta in etas:
+        with torch.no_grad():
+            offset = 0
+            for p, p0 in zip(probe.parameters(), start, strict=True):
+                p.copy_(p0 - eta * g[offset:offset + p.numel()].reshape(p.shape))
+                offset += p.numel()
+        loss, g_eta = _loss_and_grad(probe, batch)
+        losses.append(loss)
+        changes.append((g_eta - g).norm().item())
+        betas.append(changes[-1] / (eta * g.norm().item() + 1e-12))
+    out.steps.append(step)
+    out.loss_range.append(max(losses) - min(losses))
+    out.grad_change.append(max(changes))
+    out.beta.append(max(betas))
+
+
+def smoothness(norm: str, gain: float = 1.0, epochs: int = 2, lr: float = 0.5,
+               etas: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0), every: int = 10, seed: int = 0) -> Smoothness:
+    """Train the 3-layer ReLU MLP (d2l Trainer, SGD at lr) and probe the loss along the gradient every `every`
+    steps, at step sizes `etas` (half to four times the learning rate)."""
+    torch.manual_seed(seed)
+    model = DigitsMLP(norm, "relu", depth=3, width=100, lr=lr, record_every=10**9)
+    with torch.no_grad():
+        for m in model.net.modules():
+            if isinstance(m, nn.Linear):
+                m.weight.mul_(gain)
+    out = Smoothness(norm, gain)
+    model.callbacks.append(lambda m, batch, step: step % every == 0 and _probe_step(m, batch, etas, out, step))
+    fit(model, DigitsData(load_digits("standard"), 60, seed=seed, drop_last=True), epochs, seed=seed)
+    return out
