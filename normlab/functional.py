@@ -44,13 +44,17 @@ def _check_channelwise(x: torch.Tensor, op: str, running_mean: torch.Tensor | No
     errors.check_param(bias, x.shape[1], "bias", x)
 
 
-@torch.no_grad()
 def _update_running(running_mean: torch.Tensor | None, running_var: torch.Tensor | None, mean: torch.Tensor,
                     unbiased_var: torch.Tensor, momentum: float) -> None:
-    """In place: running = (1 - momentum) * running + momentum * batch statistic (torch < 2.8 allows only one)."""
+    """In place: running = (1 - momentum) * running + momentum * batch statistic (torch < 2.8 allows only one).
+
+    The batch statistics never carry gradients (normalize_with_stats returns them detached), so no no_grad
+    context is needed: entering one costs as much as the update of a small layer.
+    """
     for running, batch in ((running_mean, mean), (running_var, unbiased_var)):
         if running is not None:
-            running.lerp_(batch.reshape(-1).to(running.dtype), momentum)
+            batch = batch.reshape(-1)
+            running.lerp_(batch if batch.dtype == running.dtype else batch.to(running.dtype), momentum)
 
 
 def _with_running_stats(x: torch.Tensor, running_mean: torch.Tensor, running_var: torch.Tensor,

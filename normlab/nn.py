@@ -60,8 +60,7 @@ class _BatchNorm(_NormBase):
     _ndims: tuple[int, ...] = ()
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
-        errors.check_layer_ndim(input, self._ndims, type(self).__name__)
-        self._check_channels(input)
+        errors.check_layer_ndim(input, self._ndims, type(self).__name__)  # batch_norm checks the channel count
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.add_(1)

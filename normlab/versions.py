@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from functools import lru_cache
 
 import torch
 
@@ -14,6 +15,7 @@ TESTED_TORCH = (2, 13)  # every stored output of the notebooks comes from torch 
 OLDEST_TORCH = (2, 4)  # the oldest torch normlab's unit tests were run against (README: "Which torch")
 
 
+@lru_cache(maxsize=8)
 def torch_version(version: str | None = None) -> tuple[int, int]:
     """(major, minor) of torch.__version__ (or of `version`), e.g. '2.13.0+cpu' -> (2, 13)."""
     match = re.match(r"(\d+)\.(\d+)", version or torch.__version__)

@@ -127,9 +127,10 @@ class ReadOff:
         right, others = self._values()
         if abs(answer - right) <= self.tolerance:
             return Verdict(True, f"✓ {self.name}: correct (within {self.tolerance:g}).")
-        for key, (value, message) in others.items():
-            if abs(answer - value) <= self.tolerance * (0.01 if abs(value) < 1 else 1):
-                return Verdict(False, f"✗ {self.name}: {message}.", (key,))
+        near = sorted((abs(answer - value) / (0.01 if abs(value) < 1 else 1), key, message)
+                      for key, (value, message) in others.items())  # a fraction is read at a hundredth the scale
+        if near and near[0][0] <= self.tolerance:
+            return Verdict(False, f"✗ {self.name}: {near[0][2]}.", (near[0][1],))
         return Verdict(False, f"✗ {self.name}: that is not what the picture shows; look at it again.", ("unknown",))
 
     def __repr__(self) -> str:
