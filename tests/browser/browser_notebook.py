@@ -44,9 +44,11 @@ def _is_widget_cell(cell: Any) -> bool:
 
 
 def stored_pictures(nb: Any) -> int:
-    """How many SVG or PNG pictures the notebook's stored outputs hold (outside widgets)."""
-    return sum(bool({"image/svg+xml", "image/png"} & set(o.get("data", {}))) for c in nb.cells
-               if c.cell_type == "code" and not _is_widget_cell(c) for o in c.get("outputs", []))
+    """How many pictures the notebook's stored outputs hold that an untrusted notebook shows (outside widgets):
+    normlab's (an <img> in HTML) and PNG figures. A bare image/svg+xml (d2l's live plot) is shown only once the
+    cell has run in the learner's own kernel."""
+    return sum("image/png" in o.get("data", {}) or {"text/html", "image/svg+xml"} <= set(o.get("data", {}))
+               for c in nb.cells if c.cell_type == "code" and not _is_widget_cell(c) for o in c.get("outputs", []))
 
 
 def widget_cells(nb: Any) -> list[int]:
