@@ -9,8 +9,8 @@ __version__ = "0.1.0"
 __all__ = ["functional", "nn", "errors", "normalize", "import_d2l", "__version__"]
 
 # Submodules load on first use so `import normlab` stays cheap (matplotlib and ipywidgets only when needed).
-_LAZY = {"core", "fast", "functional", "nn", "errors", "versions", "layouts", "recipes", "matches", "explorer",
-         "d2lstyle", "running", "svg", "cells", "viz", "style", "notebook", "widgets", "check", "d2lcompat"}
+_LAZY = {"core", "fast", "backward", "functional", "nn", "errors", "versions", "layouts", "recipes", "matches",
+         "explorer", "d2lstyle", "running", "svg", "cells", "viz", "style", "notebook", "widgets", "check", "d2lcompat"}
 
 
 def __getattr__(name: str) -> ModuleType | object:

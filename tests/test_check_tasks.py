@@ -84,6 +84,7 @@ PREDICTIONS = [  # exercise, right answer, wrong answers a learner gives
     (check.predict_batch_dependence, "BatchNorm", ["LayerNorm", "both", "neither"]),
     (check.predict_no_grad, "yes", ["no"]),
     (check.predict_square_tokens, "wrong", ["error", "right"]),
+    (check.predict_shifted_input, "the same", ["shifted", "scaled"]),
 ]
 
 

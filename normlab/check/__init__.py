@@ -3,6 +3,7 @@
 Compute exercises take a value, predictions a number or a word, find-the-bug tasks the repaired function.
 """
 
+from normlab.check.backward import batchnorm_backward, bug_backward, layernorm_backward, predict_shifted_input
 from normlab.check.batchnorm import (
     batchnorm1d_2d,
     batchnorm1d_3d,
@@ -47,6 +48,7 @@ __all__ += ["instance_norm_dims", "layer_norm_dims", "batchnorm1d_2d", "batchnor
             "running_mean_update", "torch_momentum", "eval_output", "tokens_batchnorm", "nhwc_to_nchw"]
 __all__ += ["predict_groups", "predict_running_var", "predict_values_per_mean", "predict_d2l_moving_var",
             "predict_batch_dependence", "predict_no_grad", "predict_square_tokens"]
+__all__ += ["batchnorm_backward", "layernorm_backward", "bug_backward", "predict_shifted_input"]
 __all__ += ["predict_first_failing_lr", "saturated_percent", "norm_for_batch_of_2", "bug_evaluate"]
 __all__ += ["bug_layer_norm", "bug_batch_norm", "bug_channel_loop", "bug_batch_norm2d", "bug_comparison",
             "bug_predict", "bug_nhwc"]

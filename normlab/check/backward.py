@@ -1,0 +1,117 @@
+"""Exercises of notebook 08: write BatchNorm's (and LayerNorm's) backward pass, and repair a broken one.
+
+`batchnorm_backward(fn)` calls fn(dout, x, gamma, eps) -> (dx, dgamma, dbeta) for x of shape (N, D) on several
+shapes and dtypes and compares with the closed form and with the typical slips: a path through the mean or the
+variance left out, the unbiased variance, dgamma taken against x instead of x_hat, the wrong reduction dim, the
+wrong shapes. Anything else is reported part by part: which of dx, dgamma, dbeta is wrong, and by how much.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+from normlab.backward import closed_form
+from normlab.check.core import prediction
+from normlab.check.functions import Case, FunctionExercise
+
+__all__ = ["batchnorm_backward", "layernorm_backward", "bug_backward", "predict_shifted_input", "slips"]
+
+EPS = 1e-5
+PARTS = ("dx", "dgamma", "dbeta")
+
+
+def _cases() -> list[Case]:
+    """(dout, x, gamma, eps) on shapes whose two dims differ (a wrong reduction dim shows), float64 and float32."""
+    out = []
+    for k, (shape, dtype) in enumerate((((6, 4), torch.float64), ((5, 3), torch.float32), ((16, 2), torch.float64))):
+        gen = torch.Generator().manual_seed(80 + k)
+        x = (torch.randn(shape, generator=gen, dtype=torch.float64) * 2 + 1).to(dtype)
+        dout = torch.randn(shape, generator=gen, dtype=torch.float64).to(dtype)
+        gamma = (torch.rand(shape[1], generator=gen, dtype=torch.float64) + 0.5).to(dtype)
+        out.append(Case(f"x of shape {shape} ({str(dtype).removeprefix('torch.')})", (dout, x, gamma, EPS)))
+    return out
+
+
+def slips(dim: int) -> dict[str, Callable]:
+    """Wrong backward passes a learner writes, for normalization over `dim` of an (N, D) input."""
+    other = 1 - dim
+
+    def parts(dout, x, gamma, eps, *, var_dim=dim, unbiased=False, mean_path=True, var_path=True, against_x=False):
+        mean = x.mean(var_dim, keepdim=True)
+        rstd = 1 / torch.sqrt(x.var(var_dim, unbiased=unbiased, keepdim=True) + eps)
+        x_hat = (x - mean) * rstd
+        g = dout * gamma
+        dx = g - (g.mean(var_dim, keepdim=True) if mean_path else 0)
+        if var_path:
+            dx = dx - x_hat * (g * x_hat).mean(var_dim, keepdim=True)
+        dgamma = (dout * (x if against_x else x_hat)).sum(0)
+        return rstd * dx, dgamma, dout.sum(0)
+
+    return {
+        "no_mean_path": lambda *a: parts(*a, mean_path=False),
+        "no_var_path": lambda *a: parts(*a, var_path=False),
+        "direct_only": lambda *a: parts(*a, mean_path=False, var_path=False),
+        "unbiased": lambda *a: parts(*a, unbiased=True),
+        "dgamma_x": lambda *a: parts(*a, against_x=True),
+        "wrong_dim": lambda *a: parts(*a, var_dim=other),
+        "keepdim": lambda *a: tuple(t if k == 0 else t.unsqueeze(0) for k, t in enumerate(parts(*a))),
+    }
+
+
+def _messages(layer: str, dim: int) -> dict[str, str]:
+    over = "the batch (dim 0)" if dim == 0 else "the features (dim 1)"
+    return {
+        "no_mean_path": "dx leaves out the path through the mean: every x moves the mean, so subtract mean(g) too",
+        "no_var_path": "dx leaves out the path through the variance: every x moves the variance, which scales every "
+                       "x_hat of its group; that path is the term with mean(g * x_hat)",
+        "direct_only": "dx has only the direct path (rstd * g): the paths through the mean and through the variance "
+                       "are missing",
+        "unbiased": "you used the unbiased variance (divide by n - 1); the forward of " + layer + " divides by n",
+        "dgamma_x": "dgamma must be taken against x_hat, the normalized input gamma multiplies, not against x",
+        "wrong_dim": f"you reduced over the other dim; {layer} takes its statistics over {over}",
+        "keepdim": "dgamma and dbeta have one value per feature: no kept batch dim",
+    }
+
+
+def _exercise(name: str, dim: int, layer: str) -> FunctionExercise:
+    table = slips(dim)
+    messages = _messages(layer, dim)
+    return FunctionExercise(
+        name, f"Write {name}(dout, x, gamma, eps) -> (dx, dgamma, dbeta) for {layer} on x of shape (N, D), "
+              f"gamma of shape (D,).",
+        _cases, lambda dout, x, gamma, eps: closed_form(dout, x, gamma, (dim,), eps),
+        {key: (table[key], messages[key]) for key in messages}, parts=PARTS, atol=1e-5, rtol=1e-4)
+
+
+batchnorm_backward = _exercise("batchnorm_backward", 0, "BatchNorm1d")
+layernorm_backward = _exercise("layernorm_backward", 1, "LayerNorm(D)")
+
+
+def _broken(dout, x, gamma, eps):
+    mean = x.mean(0, keepdim=True)
+    rstd = 1 / torch.sqrt(x.var(0, unbiased=False, keepdim=True) + eps)
+    x_hat = (x - mean) * rstd
+    g = dout * gamma
+    dx = rstd * (g - g.mean(0, keepdim=True) - x_hat * (g * x).mean(0, keepdim=True))
+    return dx, (dout * x_hat).sum(0), dout.sum(0)
+
+
+bug_backward = FunctionExercise(
+    "bug_backward", "Repair my_backward(dout, x, gamma, eps): BatchNorm1d's backward on (N, D).",
+    _cases, lambda dout, x, gamma, eps: closed_form(dout, x, gamma, (0,), eps),
+    {"original": (_broken, "still the original bug: dgamma and dbeta are right and dx sums to zero over the batch, "
+                           "but dx is not orthogonal to x_hat, as the gradient of a normalization must be"),
+     **{key: (fn, _messages("BatchNorm1d", 0)[key]) for key, fn in slips(0).items()}},
+    parts=PARTS, atol=1e-5, rtol=1e-4)
+
+
+predict_shifted_input = prediction(
+    "predict_shifted_input",
+    "Every input of a BatchNorm1d layer in training is shifted by the same constant, x + 5, and the same dout comes "
+    "back. Is dx 'the same', 'shifted' or 'scaled'?",
+    "the same", {"shifted": "a constant shift changes the mean, and x - mean, x_hat and so the whole backward do not "
+                            "see it",
+                 "scaled": "a shift is not a scale: the variance, and so rstd, does not change"},
+    also_right=("same",))
