@@ -10,7 +10,8 @@ __all__ = ["functional", "nn", "errors", "normalize", "import_d2l", "__version__
 
 # Submodules load on first use so `import normlab` stays cheap (matplotlib and ipywidgets only when needed).
 _LAZY = {"core", "fast", "backward", "functional", "nn", "errors", "versions", "layouts", "recipes", "matches",
-         "explorer", "d2lstyle", "running", "svg", "cells", "viz", "style", "notebook", "widgets", "check", "d2lcompat"}
+         "explorer", "d2lstyle", "running", "svg", "cells", "viz", "style", "notebook", "widgets", "check", "d2lcompat",
+         "cube", "transformer", "state", "frozen"}
 
 
 def __getattr__(name: str) -> ModuleType | object:

@@ -24,6 +24,7 @@ from normlab.check.bugs import (
     bug_predict,
 )
 from normlab.check.core import Exercise, judge, prediction
+from normlab.check.family import bug_group_norm, group_norm_by_hand, predict_group_channels, predict_instance_eval
 from normlab.check.functions import Case, FunctionExercise
 from normlab.check.intro import instance_norm_dims, layer_norm_dims
 from normlab.check.layernorm import layernorm_channels, layernorm_tokens, layernorm_weight_shape
@@ -38,6 +39,7 @@ from normlab.check.predictions import (
     predict_values_per_mean,
 )
 from normlab.check.running import eval_output, running_mean_update, torch_momentum
+from normlab.check.state import bug_freeze, predict_frozen_running, state_dict_keys
 from normlab.check.verdict import Outcome, Verdict
 from normlab.check.why import bug_evaluate, norm_for_batch_of_2, predict_first_failing_lr, saturated_percent
 
@@ -52,3 +54,6 @@ __all__ += ["batchnorm_backward", "layernorm_backward", "bug_backward", "predict
 __all__ += ["predict_first_failing_lr", "saturated_percent", "norm_for_batch_of_2", "bug_evaluate"]
 __all__ += ["bug_layer_norm", "bug_batch_norm", "bug_channel_loop", "bug_batch_norm2d", "bug_comparison",
             "bug_predict", "bug_nhwc"]
+__all__ += ["group_norm_by_hand", "bug_group_norm", "predict_instance_eval", "predict_group_channels",
+            "predict_frozen_running",
+            "state_dict_keys", "bug_freeze"]

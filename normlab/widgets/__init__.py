@@ -8,11 +8,14 @@ from __future__ import annotations
 import importlib
 
 from normlab.widgets.base import NormlabWidget
+from normlab.widgets.cube import CubeWidget
 from normlab.widgets.explorer import AxisExplorer
 from normlab.widgets.layouts import LayoutWidget
 from normlab.widgets.running import RunningStatsWidget
+from normlab.widgets.state import StateWidget
 
-__all__ = ["NormlabWidget", "AxisExplorer", "RunningStatsWidget", "LayoutWidget", "TrainingWidget"]
+__all__ = ["NormlabWidget", "AxisExplorer", "RunningStatsWidget", "LayoutWidget", "CubeWidget", "StateWidget",
+           "TrainingWidget"]
 
 _LAZY = {"TrainingWidget": "normlab.widgets.training"}
 

@@ -1,0 +1,144 @@
+"""The Group Norm paper's Figure 2 made computable: which elements of an (N, C, H·W) tensor share a mean and variance.
+
+`cube_groups(norm, shape, groups)` gives every element's group id for BatchNorm, LayerNorm, InstanceNorm or
+GroupNorm; `cube_stats` computes each group's mean and variance with normlab.normalize and checks the normalized
+tensor against torch's layer; `cube_svg` draws the block in an oblique projection (N to the right, C into the depth,
+H·W upwards), one colour per group on its three visible faces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from normlab import style
+from normlab.cells import cell_colours
+from normlab.core import normalize
+from normlab.layouts import group_ids
+from normlab.svg import Picture, svg, text, text_width
+
+__all__ = ["NORMS", "cube_groups", "CubeStats", "cube_stats", "cube_svg", "cube_picture", "family_picture"]
+
+NORMS = ("BatchNorm", "LayerNorm", "InstanceNorm", "GroupNorm")
+
+
+def _dims(norm: str) -> tuple[int, ...]:
+    """The reduction dims of each norm on (N, C, L); GroupNorm's are those of its (N, G, C/G, L) view."""
+    return {"BatchNorm": (0, 2), "LayerNorm": (1, 2), "InstanceNorm": (2,), "GroupNorm": (2, 3)}[norm]
+
+
+def cube_groups(norm: str, shape: tuple[int, int, int], groups: int = 2) -> torch.Tensor:
+    """Group id of every element of an (N, C, L) tensor: equal ids share one mean and variance."""
+    if norm not in NORMS:
+        raise ValueError(f"norm={norm!r}: choose one of {', '.join(NORMS)}.")
+    n, c, length = shape
+    if norm != "GroupNorm":
+        return group_ids(shape, _dims(norm))
+    if groups <= 0 or c % groups:
+        raise ValueError(f"GroupNorm({groups}, {c}): C = {c} channels cannot be split into {groups} equal groups; "
+                         f"pick a divisor of {c}.")
+    return group_ids((n, groups, c // groups, length), (2, 3)).reshape(shape)
+
+
+@dataclass(frozen=True)
+class CubeStats:
+    """Each group's mean and variance (normlab), the torch layer that makes the same groups, and max |difference|."""
+
+    norm: str
+    groups: int
+    n_groups: int
+    per_group: int
+    means: torch.Tensor
+    variances: torch.Tensor
+    layer: str
+    max_diff: float
+
+
+def _torch_layer(norm: str, c: int, length: int, groups: int) -> tuple[str, nn.Module]:
+    """torch's layer for this norm on (N, C, L), its statistics from the batch (train mode), no affine."""
+    return {"BatchNorm": (f"nn.BatchNorm1d({c})", lambda: nn.BatchNorm1d(c, affine=False)),
+            "LayerNorm": (f"nn.LayerNorm([{c}, {length}])", lambda: nn.LayerNorm([c, length],
+                                                                               elementwise_affine=False)),
+            "InstanceNorm": (f"nn.InstanceNorm1d({c})", lambda: nn.InstanceNorm1d(c)),
+            "GroupNorm": (f"nn.GroupNorm({groups}, {c})", lambda: nn.GroupNorm(groups, c, affine=False)),
+            }[norm]
+
+
+def cube_stats(norm: str, x: torch.Tensor, groups: int = 2) -> CubeStats:
+    """Statistics of every group of x (N, C, L) under `norm`, and normlab's output checked against torch's layer."""
+    n, c, length = x.shape
+    ids = cube_groups(norm, tuple(x.shape), groups).reshape(-1)
+    count = torch.bincount(ids).to(x.dtype)
+    means = torch.zeros(len(count), dtype=x.dtype).index_add_(0, ids, x.reshape(-1)) / count
+    var = torch.zeros_like(means).index_add_(0, ids, (x.reshape(-1) - means[ids]) ** 2) / count
+    if norm == "GroupNorm":
+        ours = normalize(x.reshape(n, groups, c // groups, length), (2, 3)).reshape(x.shape)
+    else:
+        ours = normalize(x, _dims(norm))
+    name, make = _torch_layer(norm, c, length, groups)
+    with torch.no_grad():
+        diff = (make().to(x.dtype).train()(x) - ours).abs().max().item()
+    return CubeStats(norm, groups, len(count), int(count[0]), means, var, name, diff)
+
+
+def cube_svg(ids: torch.Tensor, title: str = "", unit: float = 22) -> str:
+    """The (N, C, L) block in oblique projection: front face N x L, top face N x C, right face C x L."""
+    n, c, length = ids.shape
+    colours = cell_colours(int(ids.max()) + 1)
+    dx, dy = 0.55 * unit, -0.45 * unit  # one step along C goes right and up
+    left, top = 40.0, 30 + (-dy) * c + 18 * bool(title)
+
+    def poly(points: list[tuple[float, float]], fill: str) -> str:
+        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+        return f"<polygon points='{pts}' fill='{fill}' stroke='white' stroke-width='1.5'/>"
+
+    parts = [text(max(left + (n * unit + c * dx) / 2, text_width(title, 13) / 2 + 10), 16, title, 13)] if title else []
+    for i in range(n):  # front face (channel 0): N across, L downwards
+        for k in range(length):
+            x0, y0 = left + i * unit, top + k * unit
+            parts.append(poly([(x0, y0), (x0 + unit, y0), (x0 + unit, y0 + unit), (x0, y0 + unit)],
+                              colours[int(ids[i, 0, k])]))
+    for i in range(n):  # top face (position 0): N across, C into the depth
+        for j in range(c):
+            x0, y0 = left + i * unit + j * dx, top + j * dy
+            parts.append(poly([(x0, y0), (x0 + unit, y0), (x0 + unit + dx, y0 + dy), (x0 + dx, y0 + dy)],
+                              colours[int(ids[i, j, 0])]))
+    for j in range(c):  # right face (sample N - 1): C into the depth, L downwards
+        for k in range(length):
+            x0, y0 = left + n * unit + j * dx, top + k * unit + j * dy
+            parts.append(poly([(x0, y0), (x0 + dx, y0 + dy), (x0 + dx, y0 + dy + unit), (x0, y0 + unit)],
+                              colours[int(ids[n - 1, j, k])]))
+    bottom = top + length * unit
+    parts += [text(left + n * unit / 2, bottom + 16, "N", 12, colour="#444"),
+              text(left - 10, top + length * unit / 2, "H·W", 12, "end", "#444"),
+              text(left + n * unit + c * dx + 6, top + c * dy + 14, "C", 12, "start", "#444")]
+    width, height = max(left + n * unit + c * dx + 30, text_width(title, 13) + 20), bottom + 24
+    return svg(width, height, "".join(parts))
+
+
+def cube_picture(norm: str, shape: tuple[int, int, int] = (4, 6, 5), groups: int = 2) -> Picture:
+    """One norm's cube, titled with the groups it makes."""
+    ids = cube_groups(norm, shape, groups)
+    name = f"GroupNorm({groups} groups)" if norm == "GroupNorm" else norm
+    per = ids.numel() // (int(ids.max()) + 1)
+    over = {"BatchNorm": "N, H·W", "LayerNorm": "C, H·W", "InstanceNorm": "H·W", "GroupNorm": "C/G, H·W"}[norm]
+    title = f"{name} over ({over}): {int(ids.max()) + 1} groups of {per}"
+    return Picture(cube_svg(ids, title), title)
+
+
+def family_picture(shape: tuple[int, int, int] = (4, 6, 5), groups: int = 2) -> Picture:
+    """The Group Norm paper's Figure 2: the four norms' cubes side by side."""
+    cubes = [cube_picture(norm, shape, groups).svg for norm in NORMS]
+    scale = style.SCALE
+    width = sum(float(c.split("width='")[1].split("'")[0]) / scale for c in cubes)
+    height = max(float(c.split("height='")[1].split("'")[0]) / scale for c in cubes)
+    body, x = [], 0.0
+    for cube in cubes:
+        w = float(cube.split("width='")[1].split("'")[0]) / scale
+        inner = cube.split(">", 1)[1].rsplit("</svg>", 1)[0]
+        body.append(f"<g transform='translate({x:.1f} 0)'>{inner}</g>")
+        x += w
+    title = f"which elements share a mean and variance, on (N, C, H·W) = {shape}"
+    return Picture(svg(width, height, "".join(body)), title)

@@ -1,0 +1,88 @@
+"""A BatchNorm that stays frozen, and running statistics recomputed after the data (or the weights) changed.
+
+`FrozenBatchNorm2d` is the layer detection libraries put in place of a pretrained `BatchNorm2d` when fine-tuning:
+weight, bias and running statistics are buffers (no optimizer sees them, no forward changes them), and its forward
+is the eval-mode BatchNorm whatever `.train()` says. `recalibrate` recomputes every BatchNorm's running statistics
+as the plain average over a pass of data (momentum=None), as `torch.optim.swa_utils.update_bn` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import torch
+from torch import nn
+
+__all__ = ["FrozenBatchNorm2d", "freeze_batchnorm", "recalibrate"]
+
+
+class FrozenBatchNorm2d(nn.Module):
+    """y = (x - running_mean) / sqrt(running_var + eps) * weight + bias, per channel of (N, C, H, W); never updated."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5) -> None:
+        super().__init__()
+        self.num_features, self.eps = num_features, eps
+        self.register_buffer("weight", torch.ones(num_features))
+        self.register_buffer("bias", torch.zeros(num_features))
+        self.register_buffer("running_mean", torch.zeros(num_features))
+        self.register_buffer("running_var", torch.ones(num_features))
+
+    @classmethod
+    def from_batchnorm(cls, bn: nn.BatchNorm2d) -> FrozenBatchNorm2d:
+        """A frozen copy of bn's affine parameters and running statistics (bn must track them)."""
+        if bn.running_mean is None:
+            raise ValueError(f"{bn} keeps no running statistics (track_running_stats=False): there is nothing to "
+                             "freeze. Freeze a BatchNorm that was trained with track_running_stats=True.")
+        frozen = cls(bn.num_features, bn.eps)
+        with torch.no_grad():
+            if bn.affine:
+                frozen.weight.copy_(bn.weight)
+                frozen.bias.copy_(bn.bias)
+            frozen.running_mean.copy_(bn.running_mean)
+            frozen.running_var.copy_(bn.running_var)
+        return frozen.to(bn.running_mean.device)
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, *args: object) -> None:
+        state_dict.pop(prefix + "num_batches_tracked", None)  # a BatchNorm2d checkpoint loads as it is
+        super()._load_from_state_dict(state_dict, prefix, *args)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4 or x.shape[1] != self.num_features:
+            raise ValueError(f"FrozenBatchNorm2d({self.num_features}) expects (N, C, H, W) with C = "
+                             f"{self.num_features}, got shape {tuple(x.shape)}.")
+        scale = self.weight / torch.sqrt(self.running_var + self.eps)
+        shift = self.bias - self.running_mean * scale
+        return x * scale[:, None, None] + shift[:, None, None]
+
+    def extra_repr(self) -> str:
+        return f"{self.num_features}, eps={self.eps}"
+
+
+def freeze_batchnorm(model: nn.Module) -> nn.Module:
+    """Replace every nn.BatchNorm2d inside model by its FrozenBatchNorm2d, in place; returns model."""
+    for name, child in model.named_children():
+        if isinstance(child, nn.BatchNorm2d):
+            setattr(model, name, FrozenBatchNorm2d.from_batchnorm(child))
+        else:
+            freeze_batchnorm(child)
+    return model
+
+
+@torch.no_grad()
+def recalibrate(model: nn.Module, batches: Iterable) -> nn.Module:
+    """Recompute every BatchNorm's running statistics as the average over one pass of `batches` (inputs, or
+    (inputs, labels) pairs); weights, momenta and the model's mode are left as they were."""
+    # _BatchNorm: torch's base class of BatchNorm1d/2d/3d and SyncBatchNorm (update_bn tests the same class)
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+    if not norms:
+        raise ValueError("the model has no BatchNorm that tracks running statistics: nothing to recalibrate.")
+    momenta, was_training = [m.momentum for m in norms], model.training
+    for m in norms:
+        m.reset_running_stats()  # mean 0, var 1, num_batches_tracked 0
+        m.momentum = None  # the cumulative average: every batch weighs the same
+    model.train()
+    for batch in batches:
+        model(batch[0] if isinstance(batch, (tuple, list)) else batch)
+    for m, momentum in zip(norms, momenta, strict=True):
+        m.momentum = momentum
+    return model.train(was_training)
