@@ -1,0 +1,116 @@
+"""What each process of notebook 11 runs (spawned processes import their function by name, so they live here).
+
+Every function takes (rank, world_size, ...) as `normlab.launch.launch` calls it, works on its own shard of a batch
+that every process builds the same way, and returns plain tensors and strings for the parent to compare.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import torch
+import torch.distributed as dist
+from torch import nn
+
+from normlab.sync import SyncBatchNorm
+
+__all__ = ["shard", "local_batchnorm", "torch_sync_on_cpu", "sync_step", "count_collectives", "sync_report",
+           "misbehave", "time_sync"]
+
+
+def shard(x: torch.Tensor, sizes: list[int], rank: int) -> torch.Tensor:
+    """This rank's rows of x, for shards of the given sizes (they need not be equal)."""
+    start = sum(sizes[:rank])
+    return x[start:start + sizes[rank]]
+
+
+def local_batchnorm(rank: int, world_size: int, x: torch.Tensor, sizes: list[int]) -> dict[str, torch.Tensor]:
+    """A plain nn.BatchNorm1d on this process's shard only: its output and running mean after one step."""
+    bn = nn.BatchNorm1d(x.shape[1])
+    out = bn(shard(x, sizes, rank))
+    return {"out": out.detach(), "running_mean": bn.running_mean.clone()}
+
+
+def torch_sync_on_cpu(rank: int, world_size: int) -> str:
+    """What torch's own nn.SyncBatchNorm says when it meets a CPU tensor in training, inside a process group."""
+    try:
+        nn.SyncBatchNorm(3)(torch.randn(4, 3))
+    except ValueError as err:
+        return f"{type(err).__name__}: {err}"
+    return "no error"
+
+
+def sync_step(rank: int, world_size: int, x: torch.Tensor, dout: torch.Tensor, sizes: list[int],
+              steps: int = 1, momentum: float | None = 0.1) -> dict[str, torch.Tensor]:
+    """normlab's SyncBatchNorm on this shard: `steps` training forwards and backwards, then one eval forward."""
+    torch.manual_seed(0)
+    bn = SyncBatchNorm.convert_sync_batchnorm(nn.BatchNorm1d(x.shape[1], momentum=momentum))
+    with torch.no_grad():
+        bn.weight.copy_(torch.linspace(0.5, 1.5, x.shape[1]))
+        bn.bias.copy_(torch.linspace(-1, 1, x.shape[1]))
+    mine = shard(x, sizes, rank).clone().requires_grad_()
+    for _ in range(steps):
+        out = bn(mine)
+        out.backward(shard(dout, sizes, rank))
+    bn.eval()
+    return {"out": out.detach(), "dx": mine.grad / steps, "dweight": bn.weight.grad / steps,
+            "dbias": bn.bias.grad / steps, "running_mean": bn.running_mean.clone(),
+            "running_var": bn.running_var.clone(), "eval_out": bn(shard(x, sizes, rank)).detach()}
+
+
+def count_collectives(rank: int, world_size: int, x: torch.Tensor, sizes: list[int]) -> dict[str, int]:
+    """The collectives torch's profiler records (gloo:...) in one training forward, one backward, one eval forward."""
+    from torch.profiler import profile  # imported here: only this worker needs the profiler
+
+    bn = SyncBatchNorm(x.shape[1])
+    mine = shard(x, sizes, rank).clone().requires_grad_()
+    counts = {}
+    for phase in ("forward", "backward", "eval"):
+        with profile() as prof:
+            if phase == "forward":
+                out = bn(mine)
+            elif phase == "backward":
+                out.sum().backward()
+            else:
+                bn.eval()(mine)
+        counts[phase] = sum(e.name.startswith("gloo:") for e in prof.events())
+    return counts
+
+
+def sync_report(rank: int, world_size: int, x: torch.Tensor, dout: torch.Tensor, sizes: list[int],
+                steps: int = 1) -> dict:
+    """sync_step's results, the collectives counted, and torch's own SyncBatchNorm on CPU (with 2+ processes)."""
+    return {**sync_step(rank, world_size, x, dout, sizes, steps), "collectives": count_collectives(
+        rank, world_size, x, sizes), "torch": torch_sync_on_cpu(rank, world_size) if world_size > 1 else ""}
+
+
+def misbehave(rank: int, world_size: int, how: str, late_by: float = 30.0) -> str:
+    """Rank 1 raises, exits or arrives `late_by` seconds late; the others run a SyncBatchNorm forward and report its
+    error."""
+    if rank == 1:
+        if how == "raise":
+            raise RuntimeError("rank 1 failed before its forward")
+        if how == "exit":
+            os._exit(3)
+        time.sleep(late_by)  # "late": longer than the collective timeout
+        return "late"
+    try:
+        SyncBatchNorm(3)(torch.randn(4, 3))
+    except Exception as err:  # noqa: BLE001 - the error itself is the result
+        return f"{type(err).__name__}: {err}"
+    return "no error"
+
+
+def time_sync(rank: int, world_size: int, batch: int, channels: int, repeats: int) -> list[float]:
+    """Seconds per training forward + backward of SyncBatchNorm on a (batch / world_size, channels, 8, 8) shard."""
+    bn = SyncBatchNorm(channels)
+    x = torch.randn(batch // world_size, channels, 8, 8, requires_grad=True)
+    g = torch.randn_like(x)
+    times = []
+    for _ in range(repeats + 1):
+        dist.barrier()
+        start = time.perf_counter()
+        bn(x).backward(g)
+        times.append(time.perf_counter() - start)
+    return times[1:]
