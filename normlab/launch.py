@@ -14,9 +14,11 @@ import io
 import os
 import queue as queues
 import socket
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -45,8 +47,11 @@ class ProcessFailure(RuntimeError):
 
 
 def _worker(rank: int, world_size: int, port: int, fn: Callable, args: tuple, results: Any,
-            collective_timeout: float) -> None:
+            collective_timeout: float, log: str) -> None:
     """One process: join the group, run fn, report its result (or its traceback), leave the group."""
+    with open(log, "w") as out:  # the process's own prints and warnings go to its log, not into the notebook
+        os.dup2(out.fileno(), 1)
+        os.dup2(out.fileno(), 2)
     os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")  # loopback only
     torch.set_num_threads(1)  # a few processes share two cores
     try:
@@ -60,6 +65,12 @@ def _worker(rank: int, world_size: int, port: int, fn: Callable, args: tuple, re
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()
+
+
+def _tail(log: Path, lines: int = 5) -> str:
+    """The last lines a process printed, indented, or nothing."""
+    text = log.read_text(errors="replace").strip() if log.exists() else ""
+    return "" if not text else "\n  its last output:\n" + "\n".join("    " + t for t in text.splitlines()[-lines:])
 
 
 def _collect(procs: list, results: Any, timeout: float) -> tuple[dict[int, Any], dict[int, str]]:
@@ -92,21 +103,26 @@ def launch(fn: Callable, world_size: int, *args: Any, timeout: float = 60.0,
     ctx = mp.get_context("spawn")
     results = ctx.Queue()
     port = free_port()
-    procs = [ctx.Process(target=_worker, args=(rank, world_size, port, fn, args, results, collective_timeout),
-                         daemon=True) for rank in range(world_size)]
-    for p in procs:
-        p.start()
-    try:
-        done, failures = _collect(procs, results, timeout)
-    finally:
+    with tempfile.TemporaryDirectory(prefix="normlab-launch-") as logs:
+        log = [Path(logs) / f"rank{rank}.log" for rank in range(world_size)]
+        procs = [ctx.Process(target=_worker, args=(rank, world_size, port, fn, args, results, collective_timeout,
+                                                   str(log[rank])), daemon=True) for rank in range(world_size)]
         for p in procs:
-            p.join(timeout=2.0)
-            if p.is_alive():
-                p.kill()
-                p.join()
-    for rank in range(world_size):
-        if rank not in done and rank not in failures:
-            failures[rank] = f"did not finish within {timeout:g} s (killed)"
+            p.start()
+        done, failures = {}, {}
+        try:
+            done, failures = _collect(procs, results, timeout)
+        finally:
+            for rank, p in enumerate(procs):
+                reported = rank in done or rank in failures
+                p.join(timeout=2.0 if reported else 0.0)  # one that never reported is not waited for
+                if p.is_alive():
+                    p.kill()
+                    p.join()
+        for rank in range(world_size):
+            if rank not in done and rank not in failures:
+                failures[rank] = f"did not finish within {timeout:g} s (killed)"
+        failures = {rank: what + ("" if "raised" in what else _tail(log[rank])) for rank, what in failures.items()}
     if failures:
         raise ProcessFailure(failures, world_size, done)
     return [done[rank] for rank in range(world_size)]

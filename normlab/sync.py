@@ -27,6 +27,10 @@ def combine(counts: torch.Tensor, means: torch.Tensor, m2s: torch.Tensor) -> tup
     return n, mean, m2 / n, m2 / (n - 1).clamp_min(1)
 
 
+# torch 2.13 renamed all_gather_into_tensor (deprecated, still there) to all_gather_single; older torch has the first
+_ALL_GATHER = getattr(dist, "all_gather_single", None) or dist.all_gather_into_tensor
+
+
 class CollectiveError(RuntimeError):
     """A collective of SyncBatchNorm failed: a process crashed, skipped a step, or the timeout passed."""
 
@@ -36,16 +40,26 @@ def _group_size(group: dist.ProcessGroup | None) -> int:
     return dist.get_world_size(group) if dist.is_available() and dist.is_initialized() else 1
 
 
+def _reason(err: RuntimeError) -> str:
+    """gloo's error in a few words (its full text stays in the exception's __cause__)."""
+    text = str(err)
+    if "Timed out" in text or "timeout" in text.lower():
+        return "it timed out: a process did not arrive"
+    if "onnection" in text or "Read error" in text or "Write error" in text:
+        return "a process closed its connection: it crashed or exited"
+    return text.splitlines()[0]
+
+
 def _collective(what: str, op, *args, group: dist.ProcessGroup | None) -> None:
     """Run one collective; a failure becomes an error that says what went wrong and what to check."""
     try:
         op(*args, group=group)
-    except RuntimeError as err:  # gloo: "Timed out waiting ...", "Connection closed by peer", ...
+    except RuntimeError as err:
         raise CollectiveError(
-            f"SyncBatchNorm's {what} on rank {dist.get_rank()} of {dist.get_world_size(group)} failed: "
-            f"{str(err).splitlines()[0]}\n  hint: every process must run the same forward and backward passes "
-            "through its SyncBatchNorm layers, in the same order; a process that crashed or skipped one leaves the "
-            "others waiting until the process group's timeout.") from err
+            f"SyncBatchNorm's {what} on rank {dist.get_rank()} of {dist.get_world_size(group)} failed: {_reason(err)}"
+            "\n  hint: every process must run the same forward and backward passes through its SyncBatchNorm layers, "
+            "in the same order; a process that crashed or skipped one leaves the others waiting until the process "
+            "group's timeout.") from err
 
 
 class _SyncNormalize(torch.autograd.Function):
@@ -105,8 +119,7 @@ class SyncBatchNorm(nn.Module):
         gathered = mine.unsqueeze(0)
         if world > 1:
             flat = torch.empty(world * 3, self.num_features, dtype=mine.dtype)   # the shards' (3, C), one after another
-            _collective("all_gather of the batch statistics", dist.all_gather_into_tensor, flat, mine,
-                        group=self.process_group)
+            _collective("all_gather of the batch statistics", _ALL_GATHER, flat, mine, group=self.process_group)
             gathered = flat.view(world, 3, self.num_features)
         n, mean, var, unbiased = combine(gathered[:, 0], gathered[:, 1], gathered[:, 2])
         if n[0] <= 1:

@@ -4,6 +4,7 @@ Compute exercises take a value, predictions a number or a word, find-the-bug tas
 """
 
 from normlab.check.backward import batchnorm_backward, bug_backward, layernorm_backward, predict_shifted_input
+from normlab.check.batches import bug_combine, combine_by_hand, predict_accumulation
 from normlab.check.batchnorm import (
     batchnorm1d_2d,
     batchnorm1d_3d,
@@ -57,3 +58,4 @@ __all__ += ["bug_layer_norm", "bug_batch_norm", "bug_channel_loop", "bug_batch_n
 __all__ += ["group_norm_by_hand", "bug_group_norm", "predict_instance_eval", "predict_group_channels",
             "predict_frozen_running",
             "state_dict_keys", "bug_freeze"]
+__all__ += ["combine_by_hand", "bug_combine", "predict_accumulation"]

@@ -1,0 +1,47 @@
+"""Gradient accumulation against one big batch, and notebook 11's exercises."""
+
+import pytest
+import torch
+from torch import nn
+
+from normlab import check
+from normlab.accumulation import accumulate_vs_big
+from normlab.check.batches import combine_slips
+from normlab.sync import combine
+
+
+def _batch() -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(3)
+    return torch.randn(12, 4, 5, generator=gen) * 2 + 1, torch.randn(12, 4, 5, generator=gen)
+
+
+@pytest.mark.parametrize("make", [lambda: nn.LayerNorm([4, 5]), lambda: nn.GroupNorm(2, 4),
+                                  lambda: nn.InstanceNorm1d(4, affine=True)])
+def test_per_sample_norms_agree_with_the_big_batch(make) -> None:
+    x, dout = _batch()
+    assert accumulate_vs_big(make, x, dout, 3).agrees
+
+
+def test_batchnorm_does_not_and_the_difference_is_what_torch_computes() -> None:
+    x, dout = _batch()
+    r = accumulate_vs_big(lambda: nn.BatchNorm1d(4), x, dout, 3)
+    assert not r.agrees
+    big, small = nn.BatchNorm1d(4), nn.BatchNorm1d(4)
+    outs = torch.cat([small(chunk) for chunk in x.chunk(3)])
+    assert abs(r.output - (big(x) - outs).abs().max().item()) < 1e-6
+    assert abs(r.running_mean - (big.running_mean - small.running_mean).abs().max().item()) < 1e-6
+
+
+def test_a_batch_that_does_not_split_is_refused() -> None:
+    x, dout = _batch()
+    with pytest.raises(ValueError, match="pick a divisor of 12"):
+        accumulate_vs_big(lambda: nn.BatchNorm1d(4), x, dout, 5)
+
+
+def test_combine_exercises_name_each_slip() -> None:
+    assert check.combine_by_hand(lambda c, m, s: combine(c, m, s)[:3])
+    assert check.bug_combine(lambda c, m, s: combine(c, m, s)[:3])
+    for key, (fn, _) in combine_slips().items():
+        assert check.combine_by_hand(fn).mistakes == (key,), key
+    assert check.bug_combine(combine_slips()["within_only"][0]).mistakes == ("original",)
+    assert check.predict_accumulation("different") and not check.predict_accumulation("the same")
