@@ -1,0 +1,178 @@
+"""Point normlab at a model: one forward pass with hooks, one row per normalization layer, and the traps it shows.
+
+`audit(model, *example_inputs)` runs model(*example_inputs) once (no gradients; running statistics put back as they
+were) and returns an `AuditReport`: per layer its type, the input shape it saw, the dims it reduces over, the values
+behind each mean and variance, its mode and whether its weight and bias are frozen. `.warnings` names, with the fix,
+each trap of the course that one forward pass can reveal (normlab.auditrules). In a notebook the report shows as an
+HTML table, in a terminal as text.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from html import escape
+
+import torch
+from torch import nn
+
+from normlab import frozen, sync
+from normlab import nn as nlnn
+from normlab.auditrules import warnings_for
+
+__all__ = ["AuditRow", "AuditReport", "audit", "BATCH_KINDS"]
+
+BATCH_KINDS = (nn.modules.batchnorm._BatchNorm, nlnn.BatchNorm1d, nlnn.BatchNorm2d, sync.SyncBatchNorm)
+INSTANCE_KINDS = (nn.modules.instancenorm._InstanceNorm, nlnn.InstanceNorm1d, nlnn.InstanceNorm2d)
+LAST_DIMS_KINDS = (nn.LayerNorm, nn.RMSNorm, nlnn.LayerNorm, nlnn.RMSNorm)
+GROUP_KINDS = (nn.GroupNorm, nlnn.GroupNorm)
+NORM_KINDS = (*BATCH_KINDS, *INSTANCE_KINDS, *LAST_DIMS_KINDS, *GROUP_KINDS, frozen.FrozenBatchNorm2d)
+# Which layout a module's output has: features last (Linear, Embedding, LayerNorm), channels first (convolutions,
+# BatchNorm), or that of its input (elementwise modules). Used only to tell (B, T, E) tokens from (N, C, L) maps.
+FEATURES_LAST = (nn.Linear, nn.Embedding, *LAST_DIMS_KINDS)
+CHANNELS_FIRST = (nn.modules.conv._ConvNd, *BATCH_KINDS, *INSTANCE_KINDS, *GROUP_KINDS)
+ELEMENTWISE = (nn.ReLU, nn.GELU, nn.SiLU, nn.Tanh, nn.Sigmoid, nn.LeakyReLU, nn.Dropout, nn.Identity)
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """What one normalization layer saw and does in this forward pass."""
+
+    name: str
+    kind: str
+    input_shape: tuple[int, ...]
+    reduces: tuple[int, ...]  # the input dims each mean and variance runs over
+    values: int  # values behind each statistic this forward computes (0: it uses stored statistics)
+    mode: str  # "train" or "eval"
+    statistics: str  # where its mean and variance come from
+    frozen: bool | None  # weight and bias do not require grad (None: it has no weight)
+    per_group: int | None = None  # GroupNorm: channels of dim 1 in each group
+    features_last: bool | None = None  # a 3-D input whose last dim looks like features (None: cannot tell)
+
+
+def _reduces(module: nn.Module, shape: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
+    """The reduction dims for this input and how many values each statistic covers."""
+    if isinstance(module, (*BATCH_KINDS, frozen.FrozenBatchNorm2d)):
+        dims = (0, *range(2, len(shape)))
+    elif isinstance(module, INSTANCE_KINDS):
+        dims = tuple(range(2, len(shape)))
+    elif isinstance(module, LAST_DIMS_KINDS):
+        dims = tuple(range(len(shape) - len(module.normalized_shape), len(shape)))
+    else:  # GroupNorm: each group's C/G channels and every position
+        return tuple(range(1, len(shape))), shape[1] // module.num_groups * math.prod(shape[2:])
+    return dims, math.prod(shape[d] for d in dims)
+
+
+def _statistics(module: nn.Module) -> str:
+    """'batch', 'running' or 'per sample': where this forward's mean and variance come from."""
+    if isinstance(module, frozen.FrozenBatchNorm2d):
+        return "running (frozen)"
+    if isinstance(module, (*BATCH_KINDS, *INSTANCE_KINDS)):
+        stored = getattr(module, "running_mean", None) is not None and not module.training
+        return "running" if stored else ("batch" if isinstance(module, BATCH_KINDS) else "per sample")
+    return "per sample"
+
+
+class _Layouts:
+    """Forward hooks on every module that remember, for each output tensor, whether its last dim holds features."""
+
+    def __init__(self) -> None:
+        self.tags: dict[int, tuple[torch.Tensor, bool]] = {}  # id -> (the tensor, kept alive; features last?)
+
+    def hook(self, module: nn.Module, args: tuple, out: object) -> None:
+        if not isinstance(out, torch.Tensor):
+            return
+        if isinstance(module, FEATURES_LAST) or isinstance(module, CHANNELS_FIRST):
+            self.tags[id(out)] = (out, isinstance(module, FEATURES_LAST))
+        elif isinstance(module, ELEMENTWISE) and args and id(args[0]) in self.tags:
+            self.tags[id(out)] = (out, self.tags[id(args[0])][1])
+
+    def features_last(self, x: torch.Tensor) -> bool | None:
+        """True for tokens (B, T, E), False for (N, C, L) or tokens permuted to (B, E, T), None if unknown."""
+        if id(x) in self.tags:
+            return self.tags[id(x)][1]
+        if x.dim() == 3 and x.stride(1) == 1 and x.shape[1] > 1:  # transposed from a features-last tensor
+            return False
+        return None
+
+
+def _row(name: str, module: nn.Module, shape: tuple[int, ...], features_last: bool | None = None) -> AuditRow:
+    dims, values = _reduces(module, shape)
+    statistics = _statistics(module)
+    weight = getattr(module, "weight", None)
+    frozen_ = None if not isinstance(weight, nn.Parameter) else not (weight.requires_grad or (
+        isinstance(getattr(module, "bias", None), nn.Parameter) and module.bias.requires_grad))
+    per_group = shape[1] // module.num_groups if isinstance(module, GROUP_KINDS) else None
+    return AuditRow(name or "(the model itself)", type(module).__name__, shape, dims,
+                    0 if statistics.startswith("running") else values, "train" if module.training else "eval",
+                    statistics, frozen_, per_group, features_last)
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """One row per normalization layer in the order they ran, and the warnings (empty when nothing is wrong)."""
+
+    rows: tuple[AuditRow, ...]
+    warnings: tuple[str, ...]
+
+    def _table(self) -> list[list[str]]:
+        head = ["layer", "type", "input shape", "reduces dims", "values per stat", "mode", "statistics", "frozen"]
+        return [head] + [[r.name, r.kind, str(r.input_shape), str(r.reduces) + (
+            f", {r.per_group} channels per group" if r.per_group else ""), str(r.values or "-"), r.mode,
+                          r.statistics, "-" if r.frozen is None else str(r.frozen)] for r in self.rows]
+
+    def __str__(self) -> str:
+        if not self.rows:
+            return "no normalization layer ran in this forward pass"
+        table = self._table()
+        widths = [max(len(row[k]) for row in table) for k in range(len(table[0]))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in table]
+        lines += [""] + [f"warning: {w}" for w in self.warnings] if self.warnings else ["", "no warnings"]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        if not self.rows:
+            return "<p>no normalization layer ran in this forward pass</p>"
+        pad = "style='padding:0.15em 0.6em;text-align:left'"
+        head, *body = self._table()
+        rows = "".join("<tr>" + "".join(f"<td {pad}>{escape(c)}</td>" for c in row) + "</tr>" for row in body)
+        warn = ("<ul>" + "".join(f"<li>⚠ {escape(w)}</li>" for w in self.warnings) + "</ul>" if self.warnings
+                else "<p>✓ no warnings</p>")
+        return (f"<table><tr>{''.join(f'<th {pad}>{escape(h)}</th>' for h in head)}</tr>{rows}</table>{warn}")
+
+
+def audit(model: nn.Module, *example_inputs: object) -> AuditReport:
+    """Run model(*example_inputs) once with hooks on every normalization layer; return the report."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"audit(model, *example_inputs): model must be a torch.nn.Module, got "
+                        f"{type(model).__name__}.")
+    if not example_inputs:
+        raise ValueError("audit(model, *example_inputs): give the inputs the model is called with, e.g. "
+                         "audit(model, torch.randn(8, 3, 32, 32)).")
+    seen: list[tuple[str, nn.Module, tuple[int, ...], bool | None]] = []
+    layouts = _Layouts()
+
+    def record(module: nn.Module, args: tuple, name: str) -> None:
+        seen.append((name, module, tuple(args[0].shape), layouts.features_last(args[0])))
+
+    hooks = [m.register_forward_pre_hook(lambda m, args, name=name: record(m, args, name))
+             for name, m in model.named_modules() if isinstance(m, NORM_KINDS)]
+    hooks += [m.register_forward_hook(layouts.hook) for m in model.modules()]
+    saved = {name: b.clone() for name, b in model.named_buffers()}  # a forward in train mode moves running stats
+    try:
+        with torch.no_grad():
+            model(*example_inputs)
+    except Exception as err:
+        raise ValueError(f"audit: the model did not run on the example inputs: {type(err).__name__}: {err}\n"
+                         "  hint: pass what you would call the model with, audit(model, x) for model(x).") from err
+    finally:
+        for h in hooks:
+            h.remove()
+        with torch.no_grad():
+            for name, b in model.named_buffers():
+                b.copy_(saved[name])
+    rows = tuple(_row(*entry) for entry in seen)
+    warnings = (w for entry, row in zip(seen, rows, strict=True) for w in warnings_for(row, entry[1]))
+    return AuditReport(rows, tuple(warnings))

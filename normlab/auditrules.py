@@ -1,0 +1,63 @@
+"""The traps normlab.audit warns about, each in teaching words with its fix (one function per trap)."""
+
+from __future__ import annotations
+
+from torch import nn
+
+__all__ = ["FEW_VALUES", "warnings_for"]
+
+FEW_VALUES = 8  # fewer values than this behind a batch statistic: noisy, and at 1 value every output is 0
+
+
+def _square_tokens(row, module: nn.Module) -> str | None:  # noqa: ANN001 - an AuditRow (no import cycle)
+    """BatchNorm1d on (B, T, E) with T == E: runs, and normalizes per token position over batch and features."""
+    shape = row.input_shape
+    if row.kind not in ("BatchNorm1d", "SyncBatchNorm") or len(shape) != 3 or shape[1] != shape[2]:
+        return None
+    if row.features_last is False:  # it comes from a convolution, or was permuted to (B, E, T): channels first
+        return None
+    return (f"{row.name}: {row.kind}({shape[1]}) on a 3-D input of shape {shape} normalizes dim 1 as its channels. "
+            f"Dims 1 and 2 both have size {shape[1]}, so a (B, T, E) tensor with T == E runs without an error and "
+            "is normalized per token position, over the batch and the features. If dim 2 holds the features, "
+            "permute to (B, E, T) before the BatchNorm1d and back after it, or use LayerNorm(E).")
+
+
+def _few_values(row, module: nn.Module) -> str | None:  # noqa: ANN001
+    """A statistic computed from this forward's input out of very few values."""
+    if row.values == 0 or row.values >= FEW_VALUES or row.statistics.startswith("running"):
+        return None
+    fix = ("use larger batches, a norm that does not depend on the batch (GroupNorm, LayerNorm), or eval() if it "
+           "should use its running statistics" if row.statistics == "batch" else
+           "normalize bigger groups (fewer groups in GroupNorm, or LayerNorm)")
+    zeros = " With 1 value every output is 0." if row.values == 1 else ""
+    return (f"{row.name}: {row.kind} computes each mean and variance from only {row.values} values (dims "
+            f"{row.reduces} of {row.input_shape}): such statistics are noisy.{zeros} Fix: {fix}.")
+
+
+def _channels_last_layer_norm(row, module: nn.Module) -> str | None:  # noqa: ANN001
+    """LayerNorm(C) on (N, C, H, W) with W == C: it normalizes rows of pixels, not each pixel's channels."""
+    shape, normalized = row.input_shape, tuple(getattr(module, "normalized_shape", ()))
+    if len(shape) != 4 or normalized != (shape[1],) or shape[-1] != shape[1] or row.kind != "LayerNorm":
+        return None
+    return (f"{row.name}: LayerNorm({shape[1]}) normalizes the last dim. On this (N, C, H, W) input of shape {shape} "
+            f"that is W = {shape[-1]}, which happens to equal C = {shape[1]}: it runs, and normalizes each row of "
+            "pixels instead of each pixel's channels. Fix: permute to (N, H, W, C) before it and back after, or use "
+            "GroupNorm(1, C) to normalize over channels and pixels together.")
+
+
+def _frozen_but_training(row, module: nn.Module) -> str | None:  # noqa: ANN001
+    """Weight and bias frozen on a BatchNorm that is still in training mode."""
+    if not row.frozen or row.mode != "train" or row.statistics != "batch":
+        return None
+    return (f"{row.name}: its weight and bias are frozen (requires_grad=False) but it is in training mode: it "
+            "normalizes with each batch's statistics and its running statistics still move with every forward. "
+            "Fix: call .eval() on it after every model.train(), or replace it by a FrozenBatchNorm2d "
+            "(normlab.frozen.freeze_batchnorm).")
+
+
+RULES = (_square_tokens, _few_values, _channels_last_layer_norm, _frozen_but_training)
+
+
+def warnings_for(row, module: nn.Module) -> list[str]:  # noqa: ANN001
+    """Every warning one layer's row deserves."""
+    return [w for rule in RULES if (w := rule(row, module)) is not None]
