@@ -13,6 +13,7 @@ import torch
 from benchmarks.imports import import_seconds
 from benchmarks.kernels import run_ratios
 from benchmarks.suite import run_suite
+from benchmarks.syncbn import run_sync
 from benchmarks.testrun import make_test_seconds
 from benchmarks.training import TARGET as STEP_TARGET
 from benchmarks.training import run_training_step
@@ -34,7 +35,7 @@ def table(result: dict, details: dict) -> str:
     rows = ["| kernel (float32, training) | normlab ms | torch ms | ratio | target | met |",
             "|---|---|---|---|---|---|"]
     for name, d in details["kernels"].items():
-        if name.startswith("readable_"):  # the price of readability: reported, no target
+        if name.startswith(("readable_", "sync_")):  # readability's and communication's price: reported, no target
             rows.append(f"| {name} | {d['normlab_ms']:.2f} | {d['torch_ms']:.2f} | {d['ratio']:.2f} | report | - |")
             continue
         limit = STEP_TARGET if name == "digits_train_step" else TARGETS["fwd_bwd" if name.endswith("_fwd_bwd")
@@ -76,6 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     load_at_start = os.getloadavg()
     kernels = run_ratios(args.repeats)
     kernels["digits_train_step"] = run_training_step()  # notebook 07's d2l step, normlab's vs torch's BatchNorm
+    kernels["sync_batchnorm_2proc_fwd_bwd"] = run_sync()  # notebook 11: 2 gloo processes vs BatchNorm in one
     widget_ms, widgets = run_widgets(args.changes)
     suite_s, notebooks_s, summary = (None, {}, "skipped") if args.skip_suite else run_suite(ROOT, build)
     make_test_s, make_test_summary = (None, "skipped") if args.skip_make_test else make_test_seconds(ROOT)
