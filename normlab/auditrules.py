@@ -6,7 +6,7 @@ from torch import nn
 
 __all__ = ["FEW_VALUES", "warnings_for"]
 
-FEW_VALUES = 8  # fewer values than this behind a batch statistic: noisy, and at 1 value every output is 0
+FEW_VALUES = 8  # fewer values than this behind a batch statistic: noisy; at 1 value (any norm) every output is 0
 
 
 def _square_tokens(row, module: nn.Module) -> str | None:  # noqa: ANN001 - an AuditRow (no import cycle)
@@ -23,8 +23,10 @@ def _square_tokens(row, module: nn.Module) -> str | None:  # noqa: ANN001 - an A
 
 
 def _few_values(row, module: nn.Module) -> str | None:  # noqa: ANN001
-    """A statistic computed from this forward's input out of very few values."""
-    if row.values == 0 or row.values >= FEW_VALUES or row.statistics.startswith("running"):
+    """A batch statistic from very few values, or any statistic from a single value (then every output is 0)."""
+    if row.values == 0 or row.statistics.startswith("running"):
+        return None
+    if row.values != 1 and (row.values >= FEW_VALUES or row.statistics != "batch"):
         return None
     fix = ("use larger batches, a norm that does not depend on the batch (GroupNorm, LayerNorm), or eval() if it "
            "should use its running statistics" if row.statistics == "batch" else

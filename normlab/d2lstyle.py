@@ -54,6 +54,9 @@ class BatchNorm(nn.Module):
         self.moving_var = torch.ones(shape)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
+        if self.moving_mean.device != X.device:  # the chapter's workaround: plain tensors do not follow .to(...)
+            self.moving_mean = self.moving_mean.to(X.device)
+            self.moving_var = self.moving_var.to(X.device)
         Y, self.moving_mean, self.moving_var = batch_norm(X, self.gamma, self.beta, self.moving_mean,
                                                           self.moving_var, 1e-5, self.momentum, self.weighs)
         return Y

@@ -41,12 +41,14 @@ def _check(layer: nn.Module, bn: nn.Module) -> int:
 def fold_batchnorm(layer: nn.Module, bn: nn.Module) -> nn.Module:
     """A new layer of layer's kind equal to bn(layer(x)) in eval mode (layer and bn are not changed)."""
     out = _check(layer, bn)
-    scale = torch.rsqrt(bn.running_var + bn.eps)                         # 1 / σ, per channel
-    if bn.affine:
-        scale = bn.weight * scale                                        # γ / σ
-    shift = bn.bias if bn.affine else torch.zeros_like(scale)            # β
+    work = torch.promote_types(bn.running_var.dtype, torch.float32)  # fold in float32 at least, then cast back
+    scale = torch.rsqrt(bn.running_var.to(work) + bn.eps)                # 1 / σ, per channel
+    if bn.weight is not None:
+        scale = bn.weight.to(work) * scale                               # γ / σ
+    shift = bn.bias.to(work) if bn.bias is not None else torch.zeros_like(scale)   # β
+    b = layer.bias.to(work) if layer.bias is not None else torch.zeros_like(scale)
     folded = copy.deepcopy(layer)
-    folded.weight.mul_(scale.view(out, *(1,) * (layer.weight.dim() - 1)))  # W' = W · γ/σ, row by row
-    b = layer.bias if layer.bias is not None else torch.zeros_like(scale)
-    folded.bias = nn.Parameter((b - bn.running_mean) * scale + shift)    # b' = (b - μ) · γ/σ + β
+    shape = (out, *(1,) * (layer.weight.dim() - 1))                      # one scale per output channel (row)
+    folded.weight.copy_((layer.weight.to(work) * scale.view(shape)).to(layer.weight.dtype))  # W' = W · γ/σ
+    folded.bias = nn.Parameter(((b - bn.running_mean.to(work)) * scale + shift).to(layer.weight.dtype))  # b'
     return folded

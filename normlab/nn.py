@@ -9,8 +9,10 @@ from torch import nn
 
 from normlab import errors
 from normlab import functional as nlF
+from normlab.sync import SyncBatchNorm  # across processes, on torch.distributed: its own module (notebook 11)
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm", "GroupNorm", "RMSNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm", "GroupNorm", "RMSNorm",
+           "SyncBatchNorm"]
 
 
 class _NormBase(nn.Module):

@@ -4,9 +4,10 @@ Forward, in training: each process reduces its own shard to (count, mean, M2) pe
 squared deviations from its own mean; one all_gather shares them, and every process combines them in the same order
 (Chan et al.'s parallel formula: no E[x²] - E[x]² cancellation), so all get the same mean, variance and running
 statistics. Backward: dx needs two sums over the whole batch, sum(ĝ) and sum(ĝ·x̂) with ĝ = g·γ; one all_reduce adds
-them up across processes. Weight and bias gradients stay per process: DistributedDataParallel sums them like any
-other parameter's. Eval uses the running statistics, with no communication. Without a process group (or with one
-process) it is BatchNorm.
+them up across processes. Weight and bias gradients stay per process (summed over the processes they are the whole
+batch's; DistributedDataParallel all-reduces them like any other parameter's). Eval uses the running statistics, with
+no communication. Without a process group (or with one process) it is BatchNorm. Statistics are computed in float32
+at least (float16 and bfloat16 inputs included), on the input's device.
 """
 
 from __future__ import annotations
@@ -68,24 +69,26 @@ class _SyncNormalize(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight, bias, mean, invstd, count, group):  # noqa: ANN001, ANN205 - autograd's signature
         shape = (1, -1) + (1,) * (x.dim() - 2)                    # (1, C, 1, ...) broadcasts over N and positions
-        x_hat = (x - mean.view(shape)) * invstd.view(shape)
+        x_hat = (x.to(mean.dtype) - mean.view(shape)) * invstd.view(shape)       # in the statistics' float32
         ctx.save_for_backward(x_hat, weight, invstd, count)
-        ctx.group, ctx.shape = group, shape
-        return x_hat * weight.view(shape) + bias.view(shape) if weight is not None else x_hat
+        ctx.group, ctx.shape, ctx.dtype = group, shape, x.dtype
+        y = x_hat if weight is None else x_hat * weight.view(shape)
+        return (y if bias is None else y + bias.view(shape)).to(x.dtype)
 
     @staticmethod
     def backward(ctx, g):  # noqa: ANN001, ANN205
         x_hat, weight, invstd, n = ctx.saved_tensors
         shape, dims = ctx.shape, [0, *range(2, g.dim())]         # every dim but the channels
-        g_hat = g * weight.view(shape) if weight is not None else g
+        g = g.to(x_hat.dtype)
+        g_hat = g if weight is None else g * weight.view(shape)
         sums = torch.cat([g_hat.sum(dims), (g_hat * x_hat).sum(dims)])          # (2C,): this shard's part
         if _group_size(ctx.group) > 1:
             _collective("all_reduce of the gradient sums", dist.all_reduce, sums, group=ctx.group)
         sum_g, sum_gx = sums.chunk(2)
         dx = invstd.view(shape) * (g_hat - (sum_g / n).view(shape) - x_hat * (sum_gx / n).view(shape))
-        dweight = (g * x_hat).sum(dims) if weight is not None and ctx.needs_input_grad[1] else None
-        dbias = g.sum(dims) if weight is not None and ctx.needs_input_grad[2] else None
-        return dx, dweight, dbias, None, None, None, None
+        dweight = (g * x_hat).sum(dims).to(weight.dtype) if ctx.needs_input_grad[1] else None
+        dbias = g.sum(dims).to(weight.dtype if weight is not None else ctx.dtype) if ctx.needs_input_grad[2] else None
+        return dx.to(ctx.dtype), dweight, dbias, None, None, None, None
 
 
 class SyncBatchNorm(nn.Module):
@@ -107,9 +110,9 @@ class SyncBatchNorm(nn.Module):
 
     def _shard_stats(self, x: torch.Tensor) -> torch.Tensor:
         """This shard's (count, mean, M2) per channel, packed as one (3, C) tensor for the all_gather."""
-        dims = [0, *range(2, x.dim())]
+        dims, x = [0, *range(2, x.dim())], x.to(torch.promote_types(x.dtype, torch.float32))
         count = x.numel() // self.num_features
-        mean = x.mean(dims) if count else torch.zeros(self.num_features, dtype=x.dtype)
+        mean = x.mean(dims) if count else x.new_zeros(self.num_features)
         m2 = ((x - mean.view(1, -1, *(1,) * (x.dim() - 2))) ** 2).sum(dims)
         return torch.stack([torch.full_like(mean, count), mean, m2])
 
@@ -118,7 +121,7 @@ class SyncBatchNorm(nn.Module):
         mine, world = self._shard_stats(x.detach()), _group_size(self.process_group)
         gathered = mine.unsqueeze(0)
         if world > 1:
-            flat = torch.empty(world * 3, self.num_features, dtype=mine.dtype)   # the shards' (3, C), one after another
+            flat = mine.new_empty(world * 3, self.num_features)   # the shards' (3, C), one after another
             _collective("all_gather of the batch statistics", _ALL_GATHER, flat, mine, group=self.process_group)
             gathered = flat.view(world, 3, self.num_features)
         n, mean, var, unbiased = combine(gathered[:, 0], gathered[:, 1], gathered[:, 2])
@@ -149,13 +152,17 @@ class SyncBatchNorm(nn.Module):
 
     @classmethod
     def convert_sync_batchnorm(cls, module: nn.Module, process_group: dist.ProcessGroup | None = None) -> nn.Module:
-        """Replace every torch BatchNorm1d/2d/3d in module by a SyncBatchNorm with the same state; returns module."""
+        """Replace every torch BatchNorm1d/2d/3d in module by a SyncBatchNorm that shares its parameters and buffers
+        (so optimizers, frozen weights, dtype and device carry over); returns module."""
         if isinstance(module, nn.modules.batchnorm._BatchNorm):  # torch's base of BatchNorm1d/2d/3d
             sync = cls(module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats,
                        process_group)
-            sync.load_state_dict(module.state_dict())
-            device = next((t.device for t in (*module.parameters(), *module.buffers())), torch.device("cpu"))
-            return sync.train(module.training).to(device)
+            if module.affine:
+                sync.weight, sync.bias = module.weight, module.bias   # the same Parameters (bias may be None)
+            if module.track_running_stats:
+                sync.running_mean, sync.running_var = module.running_mean, module.running_var
+                sync.num_batches_tracked = module.num_batches_tracked
+            return sync.train(module.training)
         for name, child in module.named_children():
             setattr(module, name, cls.convert_sync_batchnorm(child, process_group))
         return module

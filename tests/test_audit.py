@@ -6,7 +6,7 @@ from torch import nn
 
 from normlab import frozen
 from normlab import nn as nlnn
-from normlab.audit import audit
+from normlab.auditing import audit
 
 
 class Tokens(nn.Module):
@@ -74,3 +74,10 @@ def test_bad_arguments_get_clear_errors() -> None:
     with pytest.raises(ValueError, match="did not run on the example inputs: RuntimeError"):
         audit(nn.Linear(2, 2), torch.randn(3, 5))
     assert "no normalization layer" in str(audit(nn.Linear(2, 2), torch.randn(3, 2)))
+
+
+def test_normlab_audit_is_the_function() -> None:
+    import normlab
+
+    report = normlab.audit(nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4)), torch.randn(2, 3))
+    assert report.rows[0].kind == "LayerNorm" and report.warnings == ()

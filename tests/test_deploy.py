@@ -6,7 +6,7 @@ from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval, fuse_linear_bn_eval
 
 from normlab import check
-from normlab.check.deploy import _fold, _ignores_bias, fold_slips
+from normlab.check.deploy import _fold_next, _ignores_bias, fold_slips
 from normlab.deploy import fold_batchnorm
 
 
@@ -58,11 +58,21 @@ def test_fold_refuses_what_cannot_be_folded() -> None:
 
 
 def test_fold_exercises() -> None:
-    assert check.fold_by_hand(_fold)
+    assert check.fold_next_by_hand(_fold_next)
     for key, (fn, _) in fold_slips().items():
-        assert check.fold_by_hand(fn).mistakes == (key,), key
+        assert check.fold_next_by_hand(fn).mistakes == (key,), key
+    w, b, gamma, beta, mean, var = (torch.randn(3, 4), torch.randn(3), torch.rand(4) + 0.5, torch.randn(4),
+                                    torch.randn(4), torch.rand(4) + 0.5)
+    bn, linear = nn.BatchNorm1d(4).eval(), nn.Linear(4, 3)
+    with torch.no_grad():  # the reference against torch: linear(bn(x)) == x @ W'.T + b'
+        bn.weight.copy_(gamma), bn.bias.copy_(beta), bn.running_mean.copy_(mean), bn.running_var.copy_(var)
+        linear.weight.copy_(w), linear.bias.copy_(b)
+        x = torch.randn(5, 4)
+        wf, bf = _fold_next(w, b, gamma, beta, mean, var, 1e-5)
+        assert torch.allclose(x @ wf.T + bf, linear(bn(x)), atol=1e-5)
     assert check.bug_fold(fold_batchnorm)
     assert check.bug_fold(_ignores_bias).mistakes == ("original",)
+    assert check.bug_fold(lambda conv, bn: None).mistakes == ("missing",)
     assert check.predict_overflow("float16") and not check.predict_overflow("bfloat16")
     x = torch.randn(4, 1024) * 300  # what the prediction is about, computed
     assert torch.isinf((x.half() ** 2).sum(-1)).all() and torch.isfinite((x.bfloat16() ** 2).sum(-1)).all()

@@ -119,3 +119,18 @@ def test_errors_teach() -> None:
         SyncBatchNorm(4)(torch.randn(1, 4))
     with pytest.raises(ValueError, match="at least one process"):
         launch(shards.misbehave, 0, "raise")
+
+
+def test_half_precision_statistics_are_float32_and_conversion_shares_the_layers_tensors() -> None:
+    x = torch.randn(64, C, 8, generator=torch.Generator().manual_seed(2)) * 30 + 100
+    sync = SyncBatchNorm(C)
+    out = sync(x.half())
+    assert out.dtype == torch.float16
+    assert torch.allclose(out.float(), nn.BatchNorm1d(C)(x.half().float()), atol=2e-2)
+    bn = nn.BatchNorm1d(C, bias=False)
+    bn.weight.requires_grad_(False)
+    converted = SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(bn))[0]
+    assert converted.weight is bn.weight and converted.bias is None and not converted.weight.requires_grad
+    assert converted.running_mean is bn.running_mean
+    xs = torch.randn(8, C, 3)
+    assert torch.allclose(converted(xs), nn.BatchNorm1d(C, bias=False)(xs), atol=1e-5)

@@ -25,7 +25,7 @@ from normlab.check.bugs import (
     bug_predict,
 )
 from normlab.check.core import Exercise, judge, prediction
-from normlab.check.deploy import bug_fold, fold_by_hand, predict_overflow
+from normlab.check.deploy import bug_fold, fold_next_by_hand, predict_overflow
 from normlab.check.family import bug_group_norm, group_norm_by_hand, predict_group_channels, predict_instance_eval
 from normlab.check.functions import Case, FunctionExercise
 from normlab.check.intro import instance_norm_dims, layer_norm_dims
@@ -60,4 +60,4 @@ __all__ += ["group_norm_by_hand", "bug_group_norm", "predict_instance_eval", "pr
             "predict_frozen_running",
             "state_dict_keys", "bug_freeze"]
 __all__ += ["combine_by_hand", "bug_combine", "predict_accumulation"]
-__all__ += ["fold_by_hand", "bug_fold", "predict_overflow"]
+__all__ += ["fold_next_by_hand", "bug_fold", "predict_overflow"]

@@ -47,7 +47,7 @@ def combine_slips() -> dict[str, tuple]:
         "plain_mean": (lambda c, m, s: (c.sum(0), m.mean(0), _right(c, m, s)[2]),
                        "the mean of unequal shards is not the plain average of their means: weigh each by its count"),
         "within_only": (_within, "the variance leaves out the spread between the shards: their means differ from the "
-                                 "overall mean, and that adds count · (mean - overall mean)² per shard"),
+                                 "overall mean"),
         "mean_of_vars": (lambda c, m, s: (c.sum(0), (c * m).sum(0) / c.sum(0), (s / c).mean(0)),
                          "averaging the shards' variances leaves out the spread between shards and ignores their "
                          "sizes"),

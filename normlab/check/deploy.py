@@ -1,11 +1,13 @@
 """Exercises of notebook 12: fold a BatchNorm by hand, find the bug in a fold, and which half type overflows.
 
-`fold_by_hand(fn)` calls fn(weight, bias, gamma, beta, mean, var, eps) -> (W', b') for a Linear followed by a
-BatchNorm1d in eval mode. `bug_fold(fn)` calls fn(conv, bn) -> folded Conv2d and compares the folded layer's output
+`fold_next_by_hand(fn)` calls fn(weight, bias, gamma, beta, mean, var, eps) -> (W', b') for a BatchNorm1d followed
+by a Linear, in eval mode. `bug_fold(fn)` calls fn(conv, bn) -> folded Conv2d and compares the folded layer's output
 with bn(conv(x)) in eval mode.
 """
 
 from __future__ import annotations
+
+import copy
 
 import torch
 from torch import nn
@@ -14,51 +16,62 @@ from normlab.check.core import prediction
 from normlab.check.functions import Case, FunctionExercise
 from normlab.deploy import fold_batchnorm
 
-__all__ = ["fold_by_hand", "bug_fold", "predict_overflow", "fold_slips"]
+__all__ = ["fold_next_by_hand", "bug_fold", "predict_overflow", "fold_slips"]
 
 
 def _linear_cases() -> list[Case]:
+    """A BatchNorm1d(n_in) then a Linear(n_in, n_out): square weights (a wrong side shows as wrong values) and not."""
     out = []
-    for k, (n_out, n_in, eps) in enumerate(((4, 3, 1e-5), (3, 3, 1e-5), (2, 5, 0.5))):
+    for k, (n_out, n_in, eps) in enumerate(((4, 4, 1e-5), (3, 3, 1e-5), (2, 5, 0.5))):
         gen = torch.Generator().manual_seed(120 + k)
-        w, b, gamma, beta, mean, var = (torch.randn(n_out, *(n_in,) * (i == 0), generator=gen, dtype=torch.float64)
-                                        for i in range(6))
-        out.append(Case(f"a Linear({n_in}, {n_out}) with eps={eps}", (w, b, gamma + 1.5, beta, mean,
-                                                                     var.abs() + 0.1, eps)))
+        w, b = torch.randn(n_out, n_in, generator=gen, dtype=torch.float64), torch.randn(n_out, generator=gen,
+                                                                                       dtype=torch.float64)
+        gamma, beta, mean, var = (torch.randn(n_in, generator=gen, dtype=torch.float64) for _ in range(4))
+        out.append(Case(f"a BatchNorm1d({n_in}) then a Linear({n_in}, {n_out}) with eps={eps}",
+                        (w, b, gamma + 1.5, beta, mean, var.abs() + 0.1, eps)))
     return out
 
 
-def _fold(w, b, gamma, beta, mean, var, eps, *, use_mean=True, use_gamma=True, use_eps=True, by="rows",  # noqa: ANN001
-          divide_var=False):
-    std = var if divide_var else torch.sqrt(var + (eps if use_eps else 0.0))
-    scale = (gamma if use_gamma else 1.0) / std
-    folded = w * (scale[:, None] if by == "rows" else scale[None, :])
-    return folded, (b - (mean if use_mean else 0.0)) * scale + beta
+def _fold_next(w, b, gamma, beta, mean, var, eps, *, use_mean=True, use_gamma=True, use_eps=True,  # noqa: ANN001
+               by="columns", weight_in_bias=True):
+    scale = (gamma if use_gamma else 1.0) / torch.sqrt(var + (eps if use_eps else 0.0))
+    shift = beta - (mean if use_mean else 0.0) * scale                   # bn(x) = x * scale + shift
+    folded = w * (scale[None, :] if by == "columns" else scale[:, None])
+    return folded, b + (w @ shift if weight_in_bias else shift)
+
+
+def _fold_after(w, b, gamma, beta, mean, var, eps):  # noqa: ANN001, ANN202 - the formula for a BatchNorm *after*
+    scale = gamma / torch.sqrt(var + eps)
+    return w * scale[:, None], (b - mean) * scale + beta
 
 
 def fold_slips() -> dict[str, tuple]:
-    """Wrong folds and what each gets wrong."""
+    """Wrong folds of a BatchNorm into the Linear after it, and what each gets wrong."""
     return {
-        "no_mean": (lambda *a: _fold(*a, use_mean=False), "the bias must subtract the running mean before "
-                                                          "it is scaled"),
-        "no_gamma": (lambda *a: _fold(*a, use_gamma=False), "the scale is gamma / std, not 1 / std"),
-        "no_eps": (lambda *a: _fold(*a, use_eps=False), "std is sqrt(running_var + eps): eps is part of it"),
-        "by_columns": (lambda *a: _fold(*a, by="columns"), "each output channel (a row of W) gets its own scale; "
-                                                           "you scaled the columns (the inputs)"),
-        "by_var": (lambda *a: _fold(*a, divide_var=True), "divide by the standard deviation, not the variance"),
+        "after_formula": (_fold_after, "that is the fold of a BatchNorm that comes after the Linear; here it comes "
+                                       "before, so it acts on the Linear's inputs"),
+        "by_rows": (lambda *a: _fold_next(*a, by="rows"), "the BatchNorm scales the Linear's inputs: each input "
+                                                          "feature's scale belongs to W's column for that feature"),
+        "bias_without_weight": (lambda *a: _fold_next(*a, weight_in_bias=False),
+                                "the BatchNorm's shift goes through the Linear too: the Linear's weight acts on it"),
+        "no_mean": (lambda *a: _fold_next(*a, use_mean=False), "the shift must subtract the running mean"),
+        "no_gamma": (lambda *a: _fold_next(*a, use_gamma=False), "the scale is gamma / std, not 1 / std"),
+        "no_eps": (lambda *a: _fold_next(*a, use_eps=False), "std is sqrt(running_var + eps): eps is part of it"),
     }
 
 
-fold_by_hand = FunctionExercise(
-    "fold_by_hand", "Write fold(weight, bias, gamma, beta, mean, var, eps) -> (W', b') for Linear then BatchNorm1d "
-                    "in eval mode.", _linear_cases, _fold, fold_slips(), parts=("W'", "b'"), atol=1e-9)
+fold_next_by_hand = FunctionExercise(
+    "fold_next_by_hand", "Write fold_next(weight, bias, gamma, beta, mean, var, eps) -> (W', b') for a BatchNorm1d "
+                         "followed by a Linear, both in eval mode.", _linear_cases, _fold_next, fold_slips(),
+    parts=("W'", "b'"), atol=1e-9)
 
 
 def _conv_cases() -> list[Case]:
     out = []
-    for k, (c_in, c_out, groups, bias) in enumerate(((3, 4, 1, True), (4, 6, 2, True), (2, 4, 1, False))):
+    for k, (c_in, c_out, groups, bias, padding, stride) in enumerate(((3, 4, 1, True, 1, 2), (4, 6, 2, True, 0, 1),
+                                                                       (2, 4, 1, False, 1, 1))):
         torch.manual_seed(130 + k)
-        conv = nn.Conv2d(c_in, c_out, 3, groups=groups, bias=bias, dtype=torch.float64)
+        conv = nn.Conv2d(c_in, c_out, 3, stride, padding, groups=groups, bias=bias, dtype=torch.float64)
         bn = nn.BatchNorm2d(c_out, dtype=torch.float64)
         with torch.no_grad():
             bn.running_mean.uniform_(-1, 1)
@@ -66,7 +79,7 @@ def _conv_cases() -> list[Case]:
             bn.weight.uniform_(0.5, 1.5)
             bn.bias.uniform_(-0.5, 0.5)
         x = torch.randn(2, c_in, 5, 5, dtype=torch.float64)
-        label = f"Conv2d({c_in}, {c_out}, 3, groups={groups}, bias={bias})"
+        label = f"Conv2d({c_in}, {c_out}, 3, stride={stride}, padding={padding}, groups={groups}, bias={bias})"
         out.append(Case(label, (conv, bn.eval(), x)))
     return out
 
@@ -78,10 +91,8 @@ def _harness(fn, args):  # noqa: ANN001, ANN202 - calls the learner's fold, then
 
 
 def _ignores_bias(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
-    without = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, groups=conv.groups, bias=False,
-                        dtype=conv.weight.dtype)
-    with torch.no_grad():
-        without.weight.copy_(conv.weight)
+    without = copy.deepcopy(conv)
+    without.bias = None
     return fold_batchnorm(without, bn)
 
 

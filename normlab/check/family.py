@@ -97,8 +97,9 @@ predict_instance_eval = prediction(
 
 predict_group_channels = prediction(
     "predict_group_channels",
-    "nn.GroupNorm(3, 6) on (N, 6, H, W): which channels are in the group of channel 4? A sorted tuple of indices.",
-    (4, 5), {(1, 4): "those are every third channel; a group is C/G consecutive channels",
-             (3, 4, 5): "3 is the number of groups, not the channels per group: 6 channels in 3 groups",
-             (4,): "with C/G = 2 channels per group, channel 4 shares its statistics with one more channel",
-             (0, 1, 2, 3, 4, 5): "that is one group (LayerNorm's statistics): here there are three"})
+    "nn.GroupNorm(3, 12) on (N, 12, H, W): which channels are in the group of channel 7? A sorted tuple of indices.",
+    (4, 5, 6, 7), {
+        (1, 4, 7, 10): "those are every third channel; a group is C/G consecutive channels",
+        (6, 7, 8): "3 is the number of groups, not the channels per group: 12 channels in 3 groups",
+        (7,): "one channel alone is InstanceNorm's statistic; here C/G channels share one",
+        tuple(range(12)): "that is one group (LayerNorm's statistics): here there are three"})
