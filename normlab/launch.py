@@ -55,7 +55,11 @@ def _worker(rank: int, world_size: int, port: int, fn: Callable, args: tuple, re
     os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")  # loopback only
     torch.set_num_threads(1)  # a few processes share two cores
     try:
-        dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world_size,
+        # Meeting the others may take a while (each process imports torch first): the rendezvous gets its own,
+        # longer timeout; the process group's (every collective's) is collective_timeout.
+        store = dist.TCPStore("127.0.0.1", port, world_size, rank == 0,
+                              datetime.timedelta(seconds=max(60.0, collective_timeout)))
+        dist.init_process_group("gloo", store=store, rank=rank, world_size=world_size,
                                 timeout=datetime.timedelta(seconds=collective_timeout))
         buffer = io.BytesIO()
         torch.save(fn(rank, world_size, *args), buffer)

@@ -4,6 +4,7 @@ Every multi-process test starts real processes (normlab.launch: spawn, gloo on 1
 every collective and on the whole run) and compares with torch in this process.
 """
 
+import inspect
 import time
 
 import pytest
@@ -99,9 +100,9 @@ def test_sync_batchnorm_equals_batchnorm_on_the_concatenated_batch(sizes: list[i
 def test_a_failing_process_gives_a_clear_error_within_the_timeout(how: str) -> None:
     start = time.monotonic()
     with pytest.raises(ProcessFailure) as info:
-        launch(shards.misbehave, 2, how, 20.0, timeout=6, collective_timeout=1.5)
+        launch(shards.misbehave, 2, how, 30.0, timeout=10, collective_timeout=1.5)
     elapsed = time.monotonic() - start
-    assert elapsed < 10, f"{how}: took {elapsed:.1f} s"  # the 6 s timeout, then every process is ended
+    assert elapsed < 14, f"{how}: took {elapsed:.1f} s"  # the 10 s timeout, then every process is ended
     failure = info.value
     assert list(failure.failures) == [1]
     want = {"raise": "rank 1 failed before its forward", "exit": "exited with code 3", "late": "did not finish"}[how]
@@ -127,10 +128,11 @@ def test_half_precision_statistics_are_float32_and_conversion_shares_the_layers_
     out = sync(x.half())
     assert out.dtype == torch.float16
     assert torch.allclose(out.float(), nn.BatchNorm1d(C)(x.half().float()), atol=2e-2)
-    bn = nn.BatchNorm1d(C, bias=False)
+    no_bias = {"bias": False} if "bias" in inspect.signature(nn.BatchNorm1d).parameters else {}  # newer torch only
+    bn = nn.BatchNorm1d(C, **no_bias)
     bn.weight.requires_grad_(False)
     converted = SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(bn))[0]
-    assert converted.weight is bn.weight and converted.bias is None and not converted.weight.requires_grad
+    assert converted.weight is bn.weight and converted.bias is bn.bias and not converted.weight.requires_grad
     assert converted.running_mean is bn.running_mean
     xs = torch.randn(8, C, 3)
-    assert torch.allclose(converted(xs), nn.BatchNorm1d(C, bias=False)(xs), atol=1e-5)
+    assert torch.allclose(converted(xs), nn.BatchNorm1d(C, **no_bias)(xs), atol=1e-5)
