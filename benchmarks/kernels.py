@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from benchmarks.timing import median, seconds
+from benchmarks.timing import interleaved, median
 from normlab import functional as nlF
 from normlab.core import normalize
 
@@ -82,15 +82,7 @@ def _runner(case: Case, op: Op) -> Callable[[], None]:
 
 def case_times(case: Case, repeats: int, warmup: int = 2) -> tuple[list[float], list[float]]:
     """Seconds per call for normlab and torch, alternating which goes first so drift hits both alike."""
-    ours, theirs = _runner(case, case.ours), _runner(case, case.theirs)
-    for _ in range(warmup):
-        ours(), theirs()
-    t_ours, t_theirs = [], []
-    for i in range(repeats):
-        pair = [(ours, t_ours), (theirs, t_theirs)]
-        for fn, out in pair if i % 2 == 0 else pair[::-1]:
-            out.append(seconds(fn))
-    return t_ours, t_theirs
+    return interleaved(_runner(case, case.ours), _runner(case, case.theirs), repeats, warmup)
 
 
 def run_ratios(repeats: int = 15) -> dict[str, dict[str, float]]:

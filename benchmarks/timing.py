@@ -6,7 +6,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-__all__ = ["seconds", "wall_and_cpu", "median", "p95"]
+__all__ = ["seconds", "interleaved", "wall_and_cpu", "median", "p95"]
 
 
 def seconds(fn: Callable[[], object]) -> float:
@@ -14,6 +14,19 @@ def seconds(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+def interleaved(ours: Callable[[], object], theirs: Callable[[], object], repeats: int,
+                warmup: int) -> tuple[list[float], list[float]]:
+    """Seconds per call of each, alternating which goes first so that drift hits both alike."""
+    for _ in range(warmup):
+        ours(), theirs()
+    t_ours, t_theirs = [], []
+    for i in range(repeats):
+        pair = [(ours, t_ours), (theirs, t_theirs)]
+        for fn, out in pair if i % 2 == 0 else pair[::-1]:
+            out.append(seconds(fn))
+    return t_ours, t_theirs
 
 
 def wall_and_cpu(fn: Callable[[], object]) -> tuple[float, float]:

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import torch
 
-from benchmarks.timing import median, seconds
+from benchmarks.timing import interleaved, median
 
 __all__ = ["TARGET", "run_training_step"]
 
@@ -44,13 +44,6 @@ def run_training_step(repeats: int = 200, warmup: int = 20) -> dict[str, float]:
     """Median ms of a step with each library's BatchNorm1d and the median of the per-pair ratios."""
     gen = torch.Generator().manual_seed(0)
     batch = (torch.rand(60, 64, generator=gen), torch.randint(0, 10, (60,), generator=gen))
-    ours, theirs = _step("normlab", batch), _step("torch", batch)
-    for _ in range(warmup):
-        ours(), theirs()
-    t_ours, t_theirs = [], []
-    for i in range(repeats):
-        pair = [(ours, t_ours), (theirs, t_theirs)]
-        for fn, out in pair if i % 2 == 0 else pair[::-1]:
-            out.append(seconds(fn))
+    t_ours, t_theirs = interleaved(_step("normlab", batch), _step("torch", batch), repeats, warmup)
     ratio = median([a / b for a, b in zip(t_ours, t_theirs, strict=True)])
     return {"normlab_ms": 1e3 * median(t_ours), "torch_ms": 1e3 * median(t_theirs), "ratio": ratio}
