@@ -28,7 +28,7 @@ def combine(counts: torch.Tensor, means: torch.Tensor, m2s: torch.Tensor) -> tup
     return n, mean, m2 / n, m2 / (n - 1).clamp_min(1)
 
 
-# torch 2.13 renamed all_gather_into_tensor (deprecated, still there) to all_gather_single; older torch has the first
+# torch 2.13 warns that all_gather_into_tensor is deprecated for all_gather_single; torch 2.4 has only the first
 _ALL_GATHER = getattr(dist, "all_gather_single", None) or dist.all_gather_into_tensor
 
 
