@@ -99,9 +99,8 @@ class _Layouts:
 def _row(name: str, module: nn.Module, shape: tuple[int, ...], features_last: bool | None = None) -> AuditRow:
     dims, values = _reduces(module, shape)
     statistics = _statistics(module)
-    weight = getattr(module, "weight", None)
-    frozen_ = None if not isinstance(weight, nn.Parameter) else not (weight.requires_grad or (
-        isinstance(getattr(module, "bias", None), nn.Parameter) and module.bias.requires_grad))
+    params = list(module.parameters(recurse=False))  # weight and bias, when the layer has them
+    frozen_ = not any(p.requires_grad for p in params) if params else None
     per_group = shape[1] // module.num_groups if isinstance(module, GROUP_KINDS) else None
     return AuditRow(name or "(the model itself)", type(module).__name__, shape, dims,
                     0 if statistics.startswith("running") else values, "train" if module.training else "eval",

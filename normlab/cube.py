@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from normlab import style
 from normlab.cells import cell_colours
 from normlab.core import normalize
 from normlab.layouts import group_ids
@@ -83,8 +82,8 @@ def cube_stats(norm: str, x: torch.Tensor, groups: int = 2) -> CubeStats:
     return CubeStats(norm, groups, len(count), int(count[0]), means, var, name, diff)
 
 
-def cube_svg(ids: torch.Tensor, title: str = "", unit: float = 22) -> str:
-    """The (N, C, L) block in oblique projection: front face N x L, top face N x C, right face C x L."""
+def _cube_body(ids: torch.Tensor, title: str, unit: float) -> tuple[str, float, float]:
+    """The drawing of the block (without its <svg> root), and its width and height."""
     n, c, length = ids.shape
     colours = cell_colours(int(ids.max()) + 1)
     dx, dy = 0.55 * unit, -0.45 * unit  # one step along C goes right and up
@@ -115,30 +114,37 @@ def cube_svg(ids: torch.Tensor, title: str = "", unit: float = 22) -> str:
               text(left - 10, top + length * unit / 2, "H·W", 12, "end", "#444"),
               text(left + n * unit + c * dx + 6, top + c * dy + 14, "C", 12, "start", "#444")]
     width, height = max(left + n * unit + c * dx + 30, text_width(title, 13) + 20), bottom + 24
-    return svg(width, height, "".join(parts))
+    return "".join(parts), width, height
+
+
+def cube_svg(ids: torch.Tensor, title: str = "", unit: float = 22) -> str:
+    """The (N, C, L) block in oblique projection: front face N x L, top face N x C, right face C x L."""
+    body, width, height = _cube_body(ids, title, unit)
+    return svg(width, height, body)
+
+
+def _title(norm: str, ids: torch.Tensor, groups: int) -> str:
+    """'BatchNorm over (N, H·W): 6 groups of 20'."""
+    name = f"GroupNorm({groups} groups)" if norm == "GroupNorm" else norm
+    count = int(ids.max()) + 1
+    over = {"BatchNorm": "N, H·W", "LayerNorm": "C, H·W", "InstanceNorm": "H·W", "GroupNorm": "C/G, H·W"}[norm]
+    return f"{name} over ({over}): {count} groups of {ids.numel() // count}"
 
 
 def cube_picture(norm: str, shape: tuple[int, int, int] = (4, 6, 5), groups: int = 2) -> Picture:
     """One norm's cube, titled with the groups it makes."""
     ids = cube_groups(norm, shape, groups)
-    name = f"GroupNorm({groups} groups)" if norm == "GroupNorm" else norm
-    per = ids.numel() // (int(ids.max()) + 1)
-    over = {"BatchNorm": "N, H·W", "LayerNorm": "C, H·W", "InstanceNorm": "H·W", "GroupNorm": "C/G, H·W"}[norm]
-    title = f"{name} over ({over}): {int(ids.max()) + 1} groups of {per}"
+    title = _title(norm, ids, groups)
     return Picture(cube_svg(ids, title), title)
 
 
 def family_picture(shape: tuple[int, int, int] = (4, 6, 5), groups: int = 2) -> Picture:
     """The Group Norm paper's Figure 2: the four norms' cubes side by side."""
-    cubes = [cube_picture(norm, shape, groups).svg for norm in NORMS]
-    scale = style.SCALE
-    width = sum(float(c.split("width='")[1].split("'")[0]) / scale for c in cubes)
-    height = max(float(c.split("height='")[1].split("'")[0]) / scale for c in cubes)
-    body, x = [], 0.0
-    for cube in cubes:
-        w = float(cube.split("width='")[1].split("'")[0]) / scale
-        inner = cube.split(">", 1)[1].rsplit("</svg>", 1)[0]
-        body.append(f"<g transform='translate({x:.1f} 0)'>{inner}</g>")
-        x += w
+    body, x, height = [], 0.0, 0.0
+    for norm in NORMS:
+        ids = cube_groups(norm, shape, groups)
+        drawing, w, h = _cube_body(ids, _title(norm, ids, groups), 22)
+        body.append(f"<g transform='translate({x:.1f} 0)'>{drawing}</g>")
+        x, height = x + w, max(height, h)
     title = f"which elements share a mean and variance, on (N, C, H·W) = {shape}"
-    return Picture(svg(width, height, "".join(body)), title)
+    return Picture(svg(x, height, "".join(body)), title)
