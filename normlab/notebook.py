@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import torch
 
 from normlab import style
 from normlab.versions import untested_note, versions_line
 
-__all__ = ["setup", "r4"]
+__all__ = ["setup", "r4", "median_ms"]
 
 
 def setup(seed: int = 0) -> None:
@@ -27,3 +30,14 @@ def r4(t: torch.Tensor) -> torch.Tensor:
     Adding 0.0 turns -0.0 into 0.0, so a rounded zero always prints the same.
     """
     return t.detach().double().round(decimals=4).to(t.dtype) + 0.0
+
+
+def median_ms(fn: Callable[[], object], repeats: int = 15) -> float:
+    """Milliseconds of one call of fn: the median of `repeats` timed calls, after one untimed warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1e3 * sorted(times)[len(times) // 2]

@@ -98,3 +98,13 @@ def test_style_scale_enlarges_pictures() -> None:
             style.use(0)
     finally:
         style.use(1.0)
+
+
+def test_median_ms_is_the_median_of_the_timed_calls() -> None:
+    import time
+
+    from normlab.notebook import median_ms
+
+    calls = []
+    value = median_ms(lambda: calls.append(time.sleep(0.002)), repeats=5)
+    assert len(calls) == 6 and 1.9 <= value < 50  # one warm-up call, then five timed ones of at least 2 ms
