@@ -12,7 +12,7 @@ __all__ = ["functional", "nn", "errors", "normalize", "audit", "import_d2l", "__
 _LAZY = {"core", "fast", "backward", "functional", "nn", "errors", "versions", "layouts", "recipes", "matches",
          "explorer", "d2lstyle", "running", "svg", "cells", "viz", "style", "notebook", "widgets", "check", "d2lcompat",
          "cube", "transformer", "state", "frozen", "digits", "train", "why", "landscape", "whyplots",
-         "accumulation", "sync", "launch", "shards", "deploy", "auditing", "auditrules"}
+         "accumulation", "sync", "launch", "shards", "deploy", "auditing", "auditrules", "swap"}
 
 
 def __getattr__(name: str) -> ModuleType | object:

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
+from normlab.swap import swap_modules
+
 __all__ = ["FrozenBatchNorm2d", "freeze_batchnorm", "recalibrate"]
 
 
@@ -59,13 +61,9 @@ class FrozenBatchNorm2d(nn.Module):
 
 
 def freeze_batchnorm(model: nn.Module) -> nn.Module:
-    """Replace every nn.BatchNorm2d inside model by its FrozenBatchNorm2d, in place; returns model."""
-    for name, child in model.named_children():
-        if isinstance(child, nn.BatchNorm2d):
-            setattr(model, name, FrozenBatchNorm2d.from_batchnorm(child))
-        else:
-            freeze_batchnorm(child)
-    return model
+    """Replace every nn.BatchNorm2d inside model by its FrozenBatchNorm2d, in place; returns model (a FrozenBatchNorm2d
+    when model itself is a BatchNorm2d)."""
+    return swap_modules(model, nn.BatchNorm2d, FrozenBatchNorm2d.from_batchnorm)
 
 
 @torch.no_grad()

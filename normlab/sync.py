@@ -17,6 +17,8 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
+from normlab.swap import swap_modules
+
 __all__ = ["combine", "CollectiveError", "SyncBatchNorm"]
 
 
@@ -154,18 +156,16 @@ class SyncBatchNorm(nn.Module):
     def convert_sync_batchnorm(cls, module: nn.Module, process_group: dist.ProcessGroup | None = None) -> nn.Module:
         """Replace every torch BatchNorm1d/2d/3d in module by a SyncBatchNorm that shares its parameters and buffers
         (so optimizers, frozen weights, dtype and device carry over); returns module."""
-        if isinstance(module, nn.modules.batchnorm._BatchNorm):  # torch's base of BatchNorm1d/2d/3d
-            sync = cls(module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats,
-                       process_group)
-            if module.affine:
-                sync.weight, sync.bias = module.weight, module.bias   # the same Parameters (bias may be None)
-            if module.track_running_stats:
-                sync.running_mean, sync.running_var = module.running_mean, module.running_var
-                sync.num_batches_tracked = module.num_batches_tracked
-            return sync.train(module.training)
-        for name, child in module.named_children():
-            setattr(module, name, cls.convert_sync_batchnorm(child, process_group))
-        return module
+        def convert(bn: nn.Module) -> SyncBatchNorm:
+            sync = cls(bn.num_features, bn.eps, bn.momentum, bn.affine, bn.track_running_stats, process_group)
+            if bn.affine:
+                sync.weight, sync.bias = bn.weight, bn.bias   # the same Parameters (bias may be None)
+            if bn.track_running_stats:
+                sync.running_mean, sync.running_var = bn.running_mean, bn.running_var
+                sync.num_batches_tracked = bn.num_batches_tracked
+            return sync.train(bn.training)
+
+        return swap_modules(module, nn.modules.batchnorm._BatchNorm, convert)  # torch's base of BatchNorm1d/2d/3d
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "

@@ -149,3 +149,10 @@ def test_bug_freeze_accepts_frozen_batchnorm() -> None:
     check.state.fine_tune_step(model)
     h = torch.randn(2, 4, 5, 5)  # what reaches the BatchNorm: after the step it is still the pretrained one
     assert torch.allclose(model[1](h), check.state.pretrained()[1](h), atol=1e-6)
+
+
+def test_freeze_batchnorm_on_a_batchnorm_itself_returns_its_frozen_twin() -> None:
+    bn = _pretrained_bn()
+    ice = frozen.freeze_batchnorm(bn)
+    x = torch.randn(2, 3, 4, 4)
+    assert isinstance(ice, frozen.FrozenBatchNorm2d) and torch.allclose(ice(x), bn(x), atol=1e-6)
