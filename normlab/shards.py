@@ -15,8 +15,8 @@ from torch import nn
 
 from normlab.sync import SyncBatchNorm
 
-__all__ = ["shard", "local_batchnorm", "torch_sync_on_cpu", "sync_step", "count_collectives", "sync_report",
-           "misbehave", "time_sync"]
+__all__ = ["shard", "local_batchnorm", "torch_sync_on_cpu", "whole_batch", "sync_step", "count_collectives",
+           "sync_report", "misbehave", "time_sync"]
 
 
 def shard(x: torch.Tensor, sizes: list[int], rank: int) -> torch.Tensor:
@@ -41,22 +41,38 @@ def torch_sync_on_cpu(rank: int, world_size: int) -> str:
     return "no error"
 
 
-def sync_step(rank: int, world_size: int, x: torch.Tensor, dout: torch.Tensor, sizes: list[int],
-              steps: int = 1, momentum: float | None = 0.1) -> dict[str, torch.Tensor]:
-    """normlab's SyncBatchNorm on this shard: `steps` training forwards and backwards, then one eval forward."""
-    torch.manual_seed(0)
-    bn = SyncBatchNorm.convert_sync_batchnorm(nn.BatchNorm1d(x.shape[1], momentum=momentum))
+def _init_affine(bn: nn.Module) -> None:
+    """The weight and bias every SyncBatchNorm check here starts from (not torch's 1 and 0, so they count)."""
     with torch.no_grad():
-        bn.weight.copy_(torch.linspace(0.5, 1.5, x.shape[1]))
-        bn.bias.copy_(torch.linspace(-1, 1, x.shape[1]))
-    mine = shard(x, sizes, rank).clone().requires_grad_()
+        bn.weight.copy_(torch.linspace(0.5, 1.5, bn.num_features))
+        bn.bias.copy_(torch.linspace(-1, 1, bn.num_features))
+
+
+def _train_then_eval(bn: nn.Module, x: torch.Tensor, dout: torch.Tensor, steps: int) -> dict[str, torch.Tensor]:
+    """`steps` training forwards and backwards (gradients add up: reported / steps), then one eval forward."""
+    mine = x.clone().requires_grad_()
     for _ in range(steps):
         out = bn(mine)
-        out.backward(shard(dout, sizes, rank))
+        out.backward(dout)
     bn.eval()
     return {"out": out.detach(), "dx": mine.grad / steps, "dweight": bn.weight.grad / steps,
             "dbias": bn.bias.grad / steps, "running_mean": bn.running_mean.clone(),
-            "running_var": bn.running_var.clone(), "eval_out": bn(shard(x, sizes, rank)).detach()}
+            "running_var": bn.running_var.clone(), "eval_out": bn(x).detach()}
+
+
+def whole_batch(x: torch.Tensor, dout: torch.Tensor, steps: int = 1, momentum: float | None = 0.1) -> dict:
+    """The reference, in one process: torch's nn.BatchNorm1d on the whole batch, as sync_step runs its shards."""
+    bn = nn.BatchNorm1d(x.shape[1], momentum=momentum)
+    _init_affine(bn)
+    return _train_then_eval(bn, x, dout, steps)
+
+
+def sync_step(rank: int, world_size: int, x: torch.Tensor, dout: torch.Tensor, sizes: list[int],
+              steps: int = 1, momentum: float | None = 0.1) -> dict[str, torch.Tensor]:
+    """normlab's SyncBatchNorm on this shard: `steps` training forwards and backwards, then one eval forward."""
+    bn = SyncBatchNorm.convert_sync_batchnorm(nn.BatchNorm1d(x.shape[1], momentum=momentum))
+    _init_affine(bn)
+    return _train_then_eval(bn, shard(x, sizes, rank), shard(dout, sizes, rank), steps)
 
 
 def count_collectives(rank: int, world_size: int, x: torch.Tensor, sizes: list[int]) -> dict[str, int]:

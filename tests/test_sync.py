@@ -23,22 +23,6 @@ def _batch(n: int = 12) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.randn(n, C, 3, generator=gen) * 2 + 1, torch.randn(n, C, 3, generator=gen)
 
 
-def _torch_reference(x: torch.Tensor, dout: torch.Tensor, steps: int) -> dict[str, torch.Tensor]:
-    """torch's BatchNorm1d on the whole batch, with the weights sync_step gives its layer."""
-    bn = nn.BatchNorm1d(C)
-    with torch.no_grad():
-        bn.weight.copy_(torch.linspace(0.5, 1.5, C))
-        bn.bias.copy_(torch.linspace(-1, 1, C))
-    xx = x.clone().requires_grad_()
-    for _ in range(steps):
-        out = bn(xx)
-        out.backward(dout)
-    bn.eval()
-    return {"out": out.detach(), "dx": xx.grad / steps, "dweight": bn.weight.grad / steps,
-            "dbias": bn.bias.grad / steps, "running_mean": bn.running_mean, "running_var": bn.running_var,
-            "eval_out": bn(x).detach()}
-
-
 def test_combine_is_the_whole_batch_statistics_without_cancellation() -> None:
     gen = torch.Generator().manual_seed(1)
     x = (torch.randn(30, C, generator=gen, dtype=torch.float64) * 1e-2 + 1e4).float()  # large mean, small spread
@@ -80,7 +64,7 @@ def test_without_a_process_group_it_is_batchnorm(layer: nn.Module) -> None:
 def test_sync_batchnorm_equals_batchnorm_on_the_concatenated_batch(sizes: list[int]) -> None:
     x, dout = _batch(sum(sizes))
     results = launch(shards.sync_report, len(sizes), x, dout, sizes, 2, timeout=90)
-    want = _torch_reference(x, dout, 2)
+    want = shards.whole_batch(x, dout, 2)  # torch's BatchNorm1d on the concatenated batch
     for key in ("out", "dx", "eval_out"):  # each process holds its rows
         assert torch.allclose(torch.cat([r[key] for r in results]), want[key], atol=1e-5), key
     for key in ("dweight", "dbias"):  # each process holds its share: DDP sums them
