@@ -44,7 +44,7 @@ def _missing(right: Any, what: str) -> Verdict:
     want = (f"a tensor of shape {tuple(right.shape)}" if isinstance(right, torch.Tensor) else
             "a tuple" if isinstance(right, tuple) else "a word in quotes" if isinstance(right, str) else
             "a number")
-    return Verdict(False, f"✗ {what}: no answer yet: replace None with {want}.", ("missing",))
+    return Verdict.wrong(what, f"no answer yet: replace None with {want}.", ("missing",))
 
 
 def judge(answer: Any, outcomes: Sequence[Outcome], what: str, messages: dict[str, str] | None = None,
@@ -59,23 +59,23 @@ def judge(answer: Any, outcomes: Sequence[Outcome], what: str, messages: dict[st
     for outcome in sorted(outcomes, key=lambda o: len(o.mistakes)):
         if same(answer, outcome.value, rtol, atol):
             if not outcome.mistakes:
-                return Verdict(True, f"✓ {what}: correct.")
+                return Verdict.right(what, "correct.")
             said = "; and ".join(messages.get(m, m) for m in outcome.mistakes)
-            return Verdict(False, f"✗ {what}: {said}.", outcome.mistakes)
+            return Verdict.wrong(what, f"{said}.", outcome.mistakes)
     if isinstance(right, tuple) and isinstance(answer, int) and not isinstance(answer, bool):
         extra = "" if (answer,) == right else "; and it is not the right size either"
-        return Verdict(False, f"✗ {what}: {messages['bare_int']}{extra}.", ("bare_int",))
+        return Verdict.wrong(what, f"{messages['bare_int']}{extra}.", ("bare_int",))
     shape, want = _shape_of(answer), _shape_of(right)
     if want is not None and shape != want:
-        return Verdict(False, f"✗ {what}: expected shape {want}, got {shape if shape else type(answer).__name__}.",
-                       ("shape",))
+        return Verdict.wrong(what, f"expected shape {want}, got {shape if shape else type(answer).__name__}.",
+                             ("shape",))
     hint = ""
     if want is not None:
         diff = (torch.as_tensor(answer, dtype=torch.float64) - right.double()).abs().max().item()
         hint = f" (max |answer - right| = {diff:.4g})"
     unknown = messages.get("unknown", "not the expected value{hint}, and not a mistake I recognise. Recompute "
                            "it step by step").format(hint=hint)
-    return Verdict(False, f"✗ {what}: {unknown}.", ("unknown",))
+    return Verdict.wrong(what, f"{unknown}.", ("unknown",))
 
 
 class Exercise:
@@ -121,17 +121,17 @@ class ReadOff:
     def __call__(self, answer: Any) -> Verdict:
         """✓ within the tolerance of the value; the named neighbour it is close to; or 'look again'."""
         if answer is None:
-            return Verdict(False, f"✗ {self.name}: no answer yet: replace None with a number.", ("missing",))
+            return Verdict.wrong(self.name, "no answer yet: replace None with a number.", ("missing",))
         if not isinstance(answer, (int, float)) or isinstance(answer, bool):
-            return Verdict(False, f"✗ {self.name}: answer with a number.", ("type",))
+            return Verdict.wrong(self.name, "answer with a number.", ("type",))
         right, others = self._values()
         if abs(answer - right) <= self.tolerance:
-            return Verdict(True, f"✓ {self.name}: correct (within {self.tolerance:g}).")
+            return Verdict.right(self.name, f"correct (within {self.tolerance:g}).")
         near = sorted((abs(answer - value) / (0.01 if abs(value) < 1 else 1), key, message)
                       for key, (value, message) in others.items())  # a fraction is read at a hundredth the scale
         if near and near[0][0] <= self.tolerance:
-            return Verdict(False, f"✗ {self.name}: {near[0][2]}.", (near[0][1],))
-        return Verdict(False, f"✗ {self.name}: that is not what the picture shows; look at it again.", ("unknown",))
+            return Verdict.wrong(self.name, f"{near[0][2]}.", (near[0][1],))
+        return Verdict.wrong(self.name, "that is not what the picture shows; look at it again.", ("unknown",))
 
     def __repr__(self) -> str:
         return f"{self.name}: {self.question}"

@@ -67,22 +67,20 @@ class FunctionExercise:
     def __call__(self, fn: Any) -> Verdict:
         """✓, the known mistake fn reproduces on every case, or where and by how much it goes wrong."""
         if fn is None or not callable(fn):
-            return Verdict(False, f"✗ {self.name}: pass your function itself (its name, without calling it).",
-                           ("missing",))
+            return Verdict.wrong(self.name, "pass your function itself (its name, without calling it).", ("missing",))
         cases = list(self._cases())
         got = [_result(fn, c, self.harness) for c in cases]
         if all(g is None or (isinstance(g, tuple) and all(p is None for p in g)) for g in got):
-            return Verdict(False, f"✗ {self.name}: no answer yet: your function returns None; write its body.",
-                           ("missing",))
+            return Verdict.wrong(self.name, "no answer yet: your function returns None; write its body.", ("missing",))
         want = [_result(self.reference, c, self.harness) for c in cases]
         if all(_close(g, w, self.atol, self.rtol) for g, w in zip(got, want, strict=True)):
             inputs = "the input" if len(cases) == 1 else f"all {len(cases)} inputs"
-            return Verdict(True, f"✓ {self.name}: correct on {inputs}.")
+            return Verdict.right(self.name, f"correct on {inputs}.")
         for key, (wrong, message) in self.mistakes.items():
             if all(_close(g, _result(wrong, c, self.harness), self.atol, self.rtol)
                    for g, c in zip(got, cases, strict=True)):
-                return Verdict(False, f"✗ {self.name}: {message}.", (key,))
-        return Verdict(False, f"✗ {self.name}: {self._first_difference(cases, got, want)}", ("unknown",))
+                return Verdict.wrong(self.name, f"{message}.", (key,))
+        return Verdict.wrong(self.name, self._first_difference(cases, got, want), ("unknown",))
 
     def _first_difference(self, cases: list[Case], got: list, want: list) -> str:
         """Where the first wrong result is, and what is wrong with it, part by part."""

@@ -38,12 +38,12 @@ class _KeysExercise:
 
     def __call__(self, answer: Any) -> Verdict:
         if answer is None:
-            return Verdict(False, f"✗ {self.name}: no answer yet: replace None with a set of strings.", ("missing",))
+            return Verdict.wrong(self.name, "no answer yet: replace None with a set of strings.", ("missing",))
         if isinstance(answer, str) or not all(isinstance(a, str) for a in answer):
-            return Verdict(False, f"✗ {self.name}: answer with a set of strings, e.g. {{'a', 'b'}}.", ("type",))
+            return Verdict.wrong(self.name, "answer with a set of strings, e.g. {'a', 'b'}.", ("type",))
         right, answer = set(self.make().state_dict()), set(answer)
         if answer == right:
-            return Verdict(True, f"✓ {self.name}: correct.")
+            return Verdict.right(self.name, "correct.")
         said = []
         if answer & {"weight", "bias"}:
             said.append("with affine=False the layer has no weight and no bias")
@@ -54,7 +54,7 @@ class _KeysExercise:
         unknown = answer - right - {"weight", "bias"}
         if unknown:
             said.append(f"{', '.join(sorted(unknown))}: no tensor of this layer has that name")
-        return Verdict(False, f"✗ {self.name}: " + "; ".join(said) + ".", ("keys",))
+        return Verdict.wrong(self.name, "; ".join(said) + ".", ("keys",))
 
     def __repr__(self) -> str:
         return f"{self.name}: {self.question}"
@@ -136,11 +136,11 @@ class _BugFreeze:
         if not torch.allclose(out, expected, atol=1e-5):
             return self._no("the BatchNorm's state stayed, but in the fine-tuning step it normalized with the batch's "
                             "own statistics, not with the pretrained running statistics", "batch_stats")
-        return Verdict(True, f"✓ {self.name}: the BatchNorm stayed frozen through model.train() and a training step, "
-                             "and the other layers trained.")
+        return Verdict.right(self.name, "the BatchNorm stayed frozen through model.train() and a training step, and "
+                                        "the other layers trained.")
 
     def _no(self, message: str, mistake: str) -> Verdict:
-        return Verdict(False, f"✗ {self.name}: {message}.", (mistake,))
+        return Verdict.wrong(self.name, f"{message}.", (mistake,))
 
     def __repr__(self) -> str:
         return f"{self.name}: {self.question}"

@@ -24,6 +24,16 @@ class Verdict:
     message: str
     mistakes: tuple[str, ...] = ()
 
+    @classmethod
+    def right(cls, name: str, text: str) -> Verdict:
+        """'✓ name: text'."""
+        return cls(True, f"✓ {name}: {text}")
+
+    @classmethod
+    def wrong(cls, name: str, text: str, mistakes: tuple[str, ...]) -> Verdict:
+        """'✗ name: text', with the mistakes it recognised."""
+        return cls(False, f"✗ {name}: {text}", mistakes)
+
     def __bool__(self) -> bool:
         return self.ok
 
