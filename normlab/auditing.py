@@ -80,7 +80,7 @@ class _Layouts:
         self.tags: dict[int, tuple[torch.Tensor, bool]] = {}  # id -> (the tensor, kept alive; features last?)
 
     def hook(self, module: nn.Module, args: tuple, out: object) -> None:
-        if not isinstance(out, torch.Tensor):
+        if not isinstance(out, torch.Tensor) or out.dim() != 3:  # only (B, T, E) vs (N, C, L) is ever asked
             return
         if isinstance(module, FEATURES_LAST) or isinstance(module, CHANNELS_FIRST):
             self.tags[id(out)] = (out, isinstance(module, FEATURES_LAST))
