@@ -14,7 +14,7 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
 .PHONY: help setup lab test lint
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "normlab needs Python 3.11, got " + sys.version.split()[0]'
@@ -39,6 +39,15 @@ lint: setup ## ruff over normlab/, tests/, tools/, benchmarks/ and the notebooks
 # oversubscribed threads make small torch ops crawl. Printed numbers are rounded, so they do not depend on it.
 test: setup lint ## lint, then unit, nbval (every notebook) and browser tests in one pytest run
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(NBVAL) tests notebooks
+
+# The stored outputs must hold on every CPU: the same strict nbval under the numeric paths torch can take (its kernels'
+# vector ISA, oneDNN's, MKL's code path, 1 or 2 threads). tools/portable.py lists them; the README says why.
+.PHONY: test-portable test-portable-list
+test-portable: setup ## strict nbval of every notebook under every numeric path this CPU can take (PATHS="isa-default" for one)
+	$(BIN)/python tools/portable.py $(PATHS)
+
+test-portable-list: setup ## the numeric paths of test-portable, and which this CPU can take
+	$(BIN)/python tools/portable.py --list
 
 .PHONY: bench
 bench: setup ## time normlab vs torch kernels, widget redraws, the nbval suite, import; writes build/bench.json

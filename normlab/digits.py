@@ -36,7 +36,7 @@ class Digits:
                 f"pixel range [{self.x_train.min().item():.2f}, {self.x_train.max().item():.2f}])")
 
 
-def load_digits(scale: str = "unit") -> Digits:
+def load_digits(scale: str = "unit", dtype: torch.dtype = torch.float32) -> Digits:
     """The digits split (always the same); scale 'unit' = pixel / 16, 'standard' = per-pixel z-score on train."""
     from sklearn.datasets import load_digits as sklearn_digits  # the data ship inside the scikit-learn wheel
 
@@ -44,14 +44,14 @@ def load_digits(scale: str = "unit") -> Digits:
         raise ValueError(f"scale={scale!r}: use 'unit' (pixels / 16, in [0, 1]) or 'standard' (mean 0, std 1 per "
                          "pixel, from the training images).")
     x, y = sklearn_digits(return_X_y=True)
-    x, y = torch.tensor(x, dtype=torch.float32) / 16, torch.tensor(y)
+    x, y = torch.tensor(x, dtype=torch.float64) / 16, torch.tensor(y)  # scaled in float64: the same bits on every CPU
     order = torch.randperm(len(x), generator=torch.Generator().manual_seed(SPLIT_SEED))
     train, test = order[N_TEST:], order[:N_TEST]
     x_train, x_test = x[train], x[test]
     if scale == "standard":
         mean, std = x_train.mean(0), x_train.std(0).clamp_min(1e-3)  # a few border pixels are always 0
         x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
-    return Digits(x_train, y[train], x_test, y[test], scale)
+    return Digits(x_train.to(dtype), y[train], x_test.to(dtype), y[test], scale)
 
 
 class Batches:

@@ -9,16 +9,17 @@
 from __future__ import annotations
 
 import copy
+import statistics
 from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from normlab.digits import DigitsData, load_digits
-from normlab.train import DigitsMLP, fit
+from normlab.digits import load_digits
+from normlab.seeds import DTYPE, SEEDS, SeedLinear, SeedsMLP, fit_seeds
 
-__all__ = ["LayerStats", "init_statistics", "Smoothness", "smoothness"]
+__all__ = ["LayerStats", "init_statistics", "median_stats", "Smoothness", "smoothness"]
 
 SATURATED = 0.97  # |tanh| above this: the unit's gradient is below 1 - 0.97**2 = 6% of its maximum
 
@@ -53,8 +54,8 @@ def init_statistics(norm: bool, gain: float = 1.0, depth: int = 8, width: int = 
     gain multiplies torch's default Linear init (uniform, std 1 / sqrt(3 * fan_in)); gain 3 makes it too large.
     """
     torch.manual_seed(seed)
-    net = _deep_tanh(depth, width, norm, gain)
-    digits = load_digits("standard")
+    net = _deep_tanh(depth, width, norm, gain).to(DTYPE)
+    digits = load_digits("standard", DTYPE)
     outs: list[torch.Tensor] = []
 
     def keep(module: nn.Module, args: tuple, out: torch.Tensor) -> None:
@@ -70,14 +71,26 @@ def init_statistics(norm: bool, gain: float = 1.0, depth: int = 8, width: int = 
         counts = torch.histc(h.detach(), bins=bins, min=-1, max=1)
         centres = torch.linspace(-1 + 1 / bins, 1 - 1 / bins, bins)
         density = counts / counts.sum() * bins / 2
-        stats.append(LayerStats(k + 1, round(h.std().item(), 4), round((h.abs() > SATURATED).float().mean().item(), 4),
+        stats.append(LayerStats(k + 1, round(h.std().item(), 4), round((h.abs() > SATURATED).double().mean().item(), 4),
                                 h.grad.std().item(), tuple(zip(centres.tolist(), density.tolist(), strict=True))))
     return stats
 
 
+def median_stats(per_seed: list[list[LayerStats]]) -> list[LayerStats]:
+    """Layer by layer, the median over seeds of each statistic (the histogram: the mean density of each bin)."""
+    out = []
+    for layers in zip(*per_seed, strict=True):
+        median = {name: statistics.median(getattr(s, name) for s in layers)
+                  for name in ("activation_std", "saturated", "grad_std")}
+        bins = zip(*(s.histogram for s in layers), strict=True)
+        histogram = tuple((b[0][0], statistics.fmean(d for _, d in b)) for b in bins)
+        out.append(LayerStats(layers[0].layer, histogram=histogram, **median))
+    return out
+
+
 @dataclass
 class Smoothness:
-    """Along training: at each checkpoint, the loss range and the gradient change over a gradient step."""
+    """Along one seed's training: at each checkpoint, the loss range and the gradient change over a gradient step."""
 
     norm: str
     gain: float
@@ -88,51 +101,53 @@ class Smoothness:
 
     def summary(self) -> tuple[float, float, float]:
         """Medians over the checkpoints: loss range, gradient change, effective beta-smoothness."""
-        return tuple(sorted(v)[len(v) // 2] for v in (self.loss_range, self.grad_change, self.beta))
+        return tuple(statistics.median(v) for v in (self.loss_range, self.grad_change, self.beta))
 
 
-def _loss_and_grad(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[float, torch.Tensor]:
-    """Loss and flattened gradient at the model's current parameters, in train mode."""
+def _losses_and_grads(model: SeedsMLP, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each member's loss (S,) and flattened gradient (S, P) at the current parameters, in train mode."""
     model.zero_grad()
-    loss = F.cross_entropy(model(batch[0]), batch[1])
-    loss.backward()
-    return loss.item(), torch.cat([p.grad.reshape(-1) for p in model.parameters()])
+    losses = model.losses(*batch)
+    losses.sum().backward()  # member s's parameters get the gradient of its own loss only
+    s = len(model.seeds)
+    return losses.detach(), torch.cat([p.grad.reshape(s, -1) for p in model.parameters()], dim=1)
 
 
-def _probe_step(model: DigitsMLP, batch: tuple[torch.Tensor, torch.Tensor], etas: tuple[float, ...],
-                out: Smoothness, step: int) -> None:
-    """Santurkar et al.: move a copy of the model along -gradient by each eta; record the variation."""
+def _probe_step(model: SeedsMLP, batch: tuple[torch.Tensor, torch.Tensor], etas: tuple[float, ...],
+                out: list[Smoothness], step: int) -> None:
+    """Santurkar et al.: move a copy of each member along its -gradient by each eta; record the variation."""
     probe = copy.deepcopy(model).train()  # a copy: its forwards must not move the model's running statistics
-    _, g = _loss_and_grad(probe, batch)
-    start = [p.detach().clone() for p in probe.parameters()]
+    _, g = _losses_and_grads(probe, batch)
+    start = [(p.detach().clone(), p.grad.detach().clone()) for p in probe.parameters()]
     losses, changes, betas = [], [], []
     for eta in etas:
         with torch.no_grad():
-            offset = 0
-            for p, p0 in zip(probe.parameters(), start, strict=True):
-                p.copy_(p0 - eta * g[offset:offset + p.numel()].reshape(p.shape))
-                offset += p.numel()
-        loss, g_eta = _loss_and_grad(probe, batch)
+            for p, (p0, g0) in zip(probe.parameters(), start, strict=True):
+                p.copy_(p0 - eta * g0)
+        loss, g_eta = _losses_and_grads(probe, batch)
         losses.append(loss)
-        changes.append((g_eta - g).norm().item())
-        betas.append(changes[-1] / (eta * g.norm().item() + 1e-12))
-    out.steps.append(step)
-    out.loss_range.append(max(losses) - min(losses))
-    out.grad_change.append(max(changes))
-    out.beta.append(max(betas))
+        changes.append((g_eta - g).norm(dim=1))
+        betas.append(changes[-1] / (eta * g.norm(dim=1) + 1e-12))
+    losses, changes, betas = torch.stack(losses), torch.stack(changes), torch.stack(betas)  # (etas, S)
+    ranges = (losses.max(0).values - losses.min(0).values).tolist()
+    for k, record in enumerate(out):
+        record.steps.append(step)
+        record.loss_range.append(ranges[k])
+        record.grad_change.append(changes[:, k].max().item())
+        record.beta.append(betas[:, k].max().item())
 
 
 def smoothness(norm: str, gain: float = 1.0, epochs: int = 2, lr: float = 0.5,
-               etas: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0), every: int = 10, seed: int = 0) -> Smoothness:
-    """Train the 3-layer ReLU MLP (d2l Trainer, SGD at lr) and probe the loss along the gradient every `every`
-    steps, at step sizes `etas` (half to four times the learning rate)."""
-    torch.manual_seed(seed)
-    model = DigitsMLP(norm, "relu", depth=3, width=100, lr=lr, record_every=10**9)
+               etas: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0), every: int = 10,
+               seeds: tuple[int, ...] = SEEDS) -> list[Smoothness]:
+    """Train the 3-layer ReLU MLP for every seed (d2l Trainer, SGD at lr) and probe the loss along the gradient
+    every `every` steps, at step sizes `etas` (half to four times the learning rate); one Smoothness per seed."""
+    model = SeedsMLP(seeds, norm, "relu", depth=3, width=100, lr=lr, record_every=10**9, dtype=DTYPE)
     with torch.no_grad():
         for m in model.net.modules():
-            if isinstance(m, nn.Linear):
+            if isinstance(m, SeedLinear):
                 m.weight.mul_(gain)
-    out = Smoothness(norm, gain)
+    out = [Smoothness(norm, gain) for _ in seeds]
     model.callbacks.append(lambda m, batch, step: step % every == 0 and _probe_step(m, batch, etas, out, step))
-    fit(model, DigitsData(load_digits("standard"), 60, seed=seed, drop_last=True), epochs, seed=seed)
+    fit_seeds(model, load_digits("standard", DTYPE), 60, epochs)
     return out

@@ -10,7 +10,7 @@ import torch
 from normlab import style
 from normlab.versions import untested_note, versions_line
 
-__all__ = ["setup", "r4", "median_ms"]
+__all__ = ["setup", "r4", "below", "median_ms"]
 
 
 def setup(seed: int = 0) -> None:
@@ -30,6 +30,14 @@ def r4(t: torch.Tensor) -> torch.Tensor:
     Adding 0.0 turns -0.0 into 0.0, so a rounded zero always prints the same.
     """
     return t.detach().double().round(decimals=4).to(t.dtype) + 0.0
+
+
+def below(value: float, limit: float = 1e-6) -> str:
+    """Assert value < limit and say so ('< 1e-6'): float32 rounding noise printed as the bound it keeps, because its
+    digits differ between CPUs, thread counts and BLAS paths."""
+    assert value < limit, f"{value:.2g} is not below {limit:g}"
+    mantissa, exponent = f"{limit:.0e}".split("e")
+    return f"< {limit:g}" if limit >= 1e-3 else f"< {mantissa}e{int(exponent)}"
 
 
 def median_ms(fn: Callable[[], object], repeats: int = 15) -> float:

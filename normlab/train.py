@@ -107,7 +107,7 @@ class DigitsMLP(d2l.Classifier):
             self._seen = torch.empty(0)  # ask the hook for this forward's input of the last activation
         loss = self.loss(self(*batch[:-1]), batch[-1])
         if measure:  # Ioffe & Szegedy's Figure 1(b): the input distribution of one sigmoid, on this mini-batch
-            q = torch.quantile(self._seen[:, self.probe_unit], torch.tensor([0.15, 0.5, 0.85]))
+            q = torch.quantile(self._seen[:, self.probe_unit], torch.tensor([0.15, 0.5, 0.85], dtype=self._seen.dtype))
             self.run.percentiles.append(tuple(round(v, 4) for v in q.tolist()))
             self._seen = None
         self.run.loss.append(loss.item())

@@ -1,11 +1,13 @@
-"""Notebook 07's training experiments on the digits, each seeded, each returning plain numbers to print and draw.
+"""Notebook 07's training experiments on the digits, each over several seeds, returning plain numbers to print and draw.
 
 - `ioffe_figure1`: Ioffe & Szegedy's Figure 1, small: a sigmoid MLP with and without BatchNorm.
 - `lr_sweep`: final training loss over learning rates, with and without BatchNorm (the range that trains).
 - `batch_size_study`: BatchNorm, GroupNorm and LayerNorm as the batch shrinks to 2 (Wu & He's effect).
 - `twin_runs`: the same network trained with torch's layers and with normlab's, step for step.
-Every run is a d2l Trainer fit of `normlab.train.DigitsMLP`; the results are cached per argument, so a widget
-built from them later in the notebook costs no training.
+One run's outcome depends on the last bits of its arithmetic, and those differ between CPUs, thread counts and
+BLAS paths; so every experiment trains one network per seed in `SEEDS` (`normlab.seeds`, all at once), in float64
+(`normlab.seeds.DTYPE` says why), and the notebook states what holds over the seeds. Results are cached per
+argument: a widget built from them costs no training.
 """
 
 from __future__ import annotations
@@ -18,77 +20,91 @@ from functools import lru_cache
 import torch
 
 from normlab.digits import DigitsData, load_digits
+from normlab.seeds import DTYPE, SEEDS, SeedsMLP, fit_seeds
 from normlab.train import DigitsMLP, Run, fit
 
-__all__ = ["LRS", "train_run", "ioffe_figure1", "lr_sweep", "BatchSizeResult", "batch_size_study", "Twins",
-           "twin_runs", "status"]
+__all__ = ["SEEDS", "LRS", "DTYPE", "train_run", "seed_runs", "ioffe_figure1", "lr_sweep", "count",
+           "BatchSizeResult", "batch_size_study", "Twins", "twin_runs", "status"]
 
-LRS = (0.01, 0.03, 0.1, 0.3, 1.0, 2.0, 3.0, 10.0)  # the learning rates of the sweep (SGD, plain)
+LRS = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # the learning rates of the sweep (SGD, plain), about 3 times apart
 
 
 def status(run: Run) -> str:
-    """'trains' (final loss below 0.5), 'diverges' (inf, nan, or above the loss of guessing) or 'stalls'."""
+    """'trains' (final loss below 1), 'diverges' (inf, nan, or above the loss of guessing, ln 10) or 'stalls'."""
     if run.diverged:
         return "diverges"
-    return "trains" if run.final_loss < 0.5 else "stalls"
+    return "trains" if run.final_loss < 1.0 else "stalls"
+
+
+def count(runs: tuple[Run, ...], outcome: str = "trains") -> int:
+    """How many of the runs (one per seed) ended with this status."""
+    return sum(status(r) == outcome for r in runs)
 
 
 @lru_cache(maxsize=256)
 def train_run(norm: str, act: str, lr: float, epochs: int, batch_size: int = 60, scale: str = "standard",
-              layers: str = "torch", record_every: int = 24, seed: int = 0) -> tuple[Run, DigitsMLP]:
+              layers: str = "torch", record_every: int = 24, seed: int = 0,
+              dtype: torch.dtype = torch.float32) -> tuple[Run, DigitsMLP]:
     """One seeded fit of a 3-hidden-layer, 100-unit MLP on the digits; cached by its arguments."""
     torch.manual_seed(seed)
-    model = DigitsMLP(norm, act, depth=3, width=100, lr=lr, layers=layers, record_every=record_every)
-    run = fit(model, DigitsData(load_digits(scale), batch_size, seed=seed, drop_last=True), epochs, seed=seed)
-    return run, model
+    model = DigitsMLP(norm, act, depth=3, width=100, lr=lr, layers=layers, record_every=record_every).to(dtype)
+    data = DigitsData(load_digits(scale, dtype), batch_size, seed=seed, drop_last=True)
+    return fit(model, data, epochs, seed=seed), model
 
 
-def ioffe_figure1(epochs: int = 100, lr: float = 1.0) -> dict[str, Run]:
+@lru_cache(maxsize=64)
+def seed_runs(norm: str, act: str, lr: float, epochs: int, batch_size: int = 60, scale: str = "standard",
+              record_every: int = 24, seeds: tuple[int, ...] = SEEDS) -> tuple[tuple[Run, ...], SeedsMLP]:
+    """`train_run` for every seed at once (float64): one Run per seed, and the model holding them all."""
+    model = SeedsMLP(seeds, norm, act, depth=3, width=100, lr=lr, record_every=record_every, dtype=DTYPE)
+    return tuple(fit_seeds(model, load_digits(scale, DTYPE), batch_size, epochs)), model
+
+
+def ioffe_figure1(epochs: int = 25, lr: float = 1.0) -> dict[str, tuple[Run, ...]]:
     """Sigmoid MLP on pixels in [0, 1], plain and with BatchNorm before each sigmoid, batch 60, SGD at lr."""
-    return {norm: train_run(norm, "sigmoid", lr, epochs, scale="unit", record_every=100)[0]
+    return {norm: seed_runs(norm, "sigmoid", lr, epochs, scale="unit", record_every=25)[0]
             for norm in ("none", "batch")}
 
 
-def lr_sweep(lrs: tuple[float, ...] = LRS, epochs: int = 10) -> dict[tuple[str, float], Run]:
-    """ReLU MLP on standardized pixels, plain and with BatchNorm, at every learning rate: 10 epochs of batch 60."""
-    return {(norm, lr): train_run(norm, "relu", lr, epochs)[0] for norm in ("none", "batch") for lr in lrs}
+def lr_sweep(lrs: tuple[float, ...] = LRS, epochs: int = 6) -> dict[tuple[str, float], tuple[Run, ...]]:
+    """ReLU MLP on standardized pixels, plain and with BatchNorm, at every learning rate: 6 epochs of batch 60."""
+    return {(norm, lr): seed_runs(norm, "relu", lr, epochs)[0] for norm in ("none", "batch") for lr in lrs}
 
 
 @dataclass(frozen=True)
 class BatchSizeResult:
-    """One norm at one batch size: test accuracy in eval mode, and with the test set normalized batch by batch."""
+    """One norm at one batch size, per seed: test accuracy in eval mode, and the gap to the accuracy with the test
+    images normalized batch by batch (the statistics training used)."""
 
     norm: str
     batch_size: int
-    eval_acc: float
-    batch_acc: float
-    final_loss: float
-
-    @property
-    def gap(self) -> float:
-        """Accuracy with batch statistics minus accuracy in eval mode (0 for norms without running statistics)."""
-        return self.batch_acc - self.eval_acc
+    eval_acc: tuple[float, ...]
+    gap: tuple[float, ...]  # batch-statistics accuracy minus eval accuracy, on the same images (0: no mismatch)
 
 
 @torch.no_grad()
-def _batch_accuracy(model: DigitsMLP, x: torch.Tensor, y: torch.Tensor, batch_size: int) -> float:
-    """Accuracy of a train-mode copy on x in batches of batch_size: the statistics training saw, not the running."""
-    copy_ = copy.deepcopy(model).train()  # a copy: train mode would move the model's own running statistics
+def _batch_gap(model: SeedsMLP, x: torch.Tensor, y: torch.Tensor, batch_size: int) -> tuple[float, ...]:
+    """Each member's accuracy on x in batches of batch_size in train mode (the statistics training saw) minus its
+    accuracy in eval mode, both on the same images (a short last batch is left out of both)."""
     keep = len(x) // batch_size * batch_size
-    logits = torch.cat([copy_(xb) for xb in x[:keep].split(batch_size)])
-    return (logits.argmax(1) == y[:keep]).float().mean().item()
+    x, y = x[:keep].to(DTYPE), y[:keep]
+    train_copy = copy.deepcopy(model).train()  # a copy: train mode would move the model's own running statistics
+    batch_logits = torch.cat([train_copy(xb) for xb in x.split(batch_size)], dim=1)  # (S, keep, 10)
+    eval_logits = copy.deepcopy(model).eval()(x)
+    gap = (batch_logits.argmax(-1) == y).to(DTYPE).mean(1) - (eval_logits.argmax(-1) == y).to(DTYPE).mean(1)
+    return tuple(round(v, 4) for v in gap.tolist())
 
 
-def batch_size_study(sizes: tuple[int, ...] = (2, 4, 16, 64), norms: tuple[str, ...] = ("batch", "group", "layer"),
-                     epochs: int = 3, lr: float = 0.05) -> list[BatchSizeResult]:
+def batch_size_study(sizes: tuple[int, ...] = (2, 8, 64), norms: tuple[str, ...] = ("batch", "group", "layer"),
+                     epochs: int = 2, lr: float = 0.05) -> list[BatchSizeResult]:
     """Each norm trained at each batch size for the same number of epochs (so the same samples seen)."""
-    digits = load_digits("standard")
+    digits = load_digits("standard", DTYPE)
     out = []
     for norm in norms:
         for size in sizes:
-            run, model = train_run(norm, "relu", lr, epochs, batch_size=size, record_every=10**9)
-            batch_acc = _batch_accuracy(model, digits.x_test, digits.y_test, size)
-            out.append(BatchSizeResult(norm, size, run.test_acc[-1], round(batch_acc, 4), run.final_loss))
+            runs, model = seed_runs(norm, "relu", lr, epochs, batch_size=size, record_every=10**9)
+            out.append(BatchSizeResult(norm, size, tuple(r.test_acc[-1] for r in runs),
+                                       _batch_gap(model, digits.x_test, digits.y_test, size)))
     return out
 
 
@@ -107,11 +123,11 @@ class Twins:
                 f"(torch) vs {self.normlab_run.test_acc[-1]:.4f} (normlab))")
 
 
-def twin_runs(epochs: int = 20, lr: float = 1.0) -> Twins:
+def twin_runs(epochs: int = 20, lr: float = 1.0, dtype: torch.dtype = DTYPE) -> Twins:
     """The BatchNorm sigmoid MLP of Figure 1, trained once with torch's layers and once with normlab's."""
     (run_t, model_t), (run_n, model_n) = (train_run("batch", "sigmoid", lr, epochs, scale="unit", layers=lib,
-                                                    record_every=100) for lib in ("torch", "normlab"))
+                                                    record_every=100, dtype=dtype) for lib in ("torch", "normlab"))
     loss_diff = max(abs(a - b) for a, b in zip(run_t.loss, run_n.loss, strict=True))
     params_n = dict(model_n.state_dict())
-    param_diff = max((p.float() - params_n[k].float()).abs().max().item() for k, p in model_t.state_dict().items())
+    param_diff = max((p.double() - params_n[k].double()).abs().max().item() for k, p in model_t.state_dict().items())
     return Twins(run_t, run_n, loss_diff if math.isfinite(loss_diff) else math.inf, param_diff)

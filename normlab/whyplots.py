@@ -12,8 +12,9 @@ from normlab import style
 from normlab.landscape import LayerStats
 from normlab.svg import Panel, Picture, Series, chart, rect, svg, text
 from normlab.train import Run
+from normlab.why import status
 
-__all__ = ["digits_picture", "figure1_picture", "init_picture", "sweep_picture", "batch_size_picture", "epoch_means",
+__all__ = ["digits_picture", "figure1_picture", "init_picture", "sweep_picture", "epoch_means",
            "training_picture"]
 
 NONE, BATCH = style.OKABE_ITO[5], style.OKABE_ITO[4]  # vermillion without BatchNorm, blue with it
@@ -34,15 +35,16 @@ def digits_picture(x, y, n: int = 12) -> Picture:
     return Picture(svg(width, 24 + 8 * cell + 8, "".join(parts)), f"{n} digits with their labels")
 
 
-def figure1_picture(runs: dict[str, Run]) -> Picture:
-    """Ioffe & Szegedy's Figure 1: (a) test accuracy vs steps, (b, c) the 15/50/85th percentiles of one input."""
-    acc = Panel("(a) test accuracy", tuple(
-        Series(tuple(zip(r.checkpoints, r.test_acc, strict=True)), label, colour)
-        for label, r, colour in (("without BN", runs["none"], NONE), ("with BN", runs["batch"], BATCH))),
-        "training steps", ylim=(0, 1))
+def figure1_picture(runs: dict[str, tuple[Run, ...]]) -> Picture:
+    """Ioffe & Szegedy's Figure 1: (a) test accuracy vs steps for every seed, (b, c) the 15/50/85th percentiles of
+    one input in the first seed's run."""
+    acc = Panel("(a) test accuracy, every seed", tuple(
+        Series(tuple(zip(r.checkpoints, r.test_acc, strict=True)), label if k == 0 else "", colour)
+        for label, key, colour in (("without BN", "none", NONE), ("with BN", "batch", BATCH))
+        for k, r in enumerate(runs[key])), "training steps", ylim=(0, 1))
     panels = [acc]
     for letter, key, colour in (("b", "none", NONE), ("c", "batch", BATCH)):
-        r = runs[key]
+        r = runs[key][0]
         steps = r.checkpoints[: len(r.percentiles)]
         series = tuple(Series(tuple(zip(steps, [p[k] for p in r.percentiles], strict=True)), label, colour, kind)
                        for k, (label, kind) in enumerate((("15th", "dashed"), ("50th", "line"), ("85th", "dashed"))))
@@ -68,30 +70,17 @@ def init_picture(stats: dict[str, list[LayerStats]]) -> Picture:
     return Picture(chart(panels, title, panel_width=260, panel_height=230), title)
 
 
-def sweep_picture(sweep: dict[tuple[str, float], Run]) -> Picture:
-    """Final training loss over log10(learning rate), with and without BatchNorm (diverged runs at the top)."""
+def sweep_picture(sweep: dict[tuple[str, float], tuple[Run, ...]]) -> Picture:
+    """How many of the seeds train at each learning rate, with and without BatchNorm, over log10(learning rate)."""
     series = []
     for norm, label, colour in (("none", "without BN", NONE), ("batch", "with BN", BATCH)):
-        points = tuple((math.log10(lr), min(r.final_loss, 3.0)) for (n, lr), r in sorted(sweep.items()) if n == norm)
+        points = tuple((math.log10(lr), sum(status(r) == "trains" for r in runs))
+                       for (n, lr), runs in sorted(sweep.items()) if n == norm)
         series += [Series(points, label, colour), Series(points, "", colour, "dots")]
-    panel = Panel("final training loss (3 = diverged)", tuple(series), "log10 learning rate", ylim=(0, 3))
-    return Picture(chart([panel], "10 epochs of SGD on the digits, ReLU MLP: the range that trains",
+    seeds = len(next(iter(sweep.values())))
+    panel = Panel(f"seeds that train (of {seeds})", tuple(series), "log10 learning rate", ylim=(0, seeds))
+    return Picture(chart([panel], "6 epochs of SGD on the digits, ReLU MLP: the range that trains",
                          panel_width=520), "learning-rate sweep")
-
-
-def batch_size_picture(results: list) -> Picture:
-    """Test accuracy over log2(batch size) per normalization; BatchNorm also with batch statistics (dashed)."""
-    colours = {"batch": BATCH, "group": style.OKABE_ITO[2], "layer": style.OKABE_ITO[0]}
-    series = []
-    for norm in colours:
-        rows = [r for r in results if r.norm == norm]
-        series.append(Series(tuple((math.log2(r.batch_size), r.eval_acc) for r in rows), f"{norm} norm", colours[norm]))
-        if norm == "batch":
-            series.append(Series(tuple((math.log2(r.batch_size), r.batch_acc) for r in rows),
-                                 "batch norm, batch stats", colours[norm], "dashed"))
-    panel = Panel("test accuracy after 3 epochs", tuple(series), "log2 batch size", ylim=(0, 1))
-    return Picture(chart([panel], "as the batch shrinks to 2, BatchNorm degrades; GroupNorm and LayerNorm do not",
-                         panel_width=520), "batch-size study")
 
 
 def epoch_means(run: Run, steps_per_epoch: int = 23) -> list[float]:

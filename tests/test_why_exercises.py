@@ -12,20 +12,24 @@ def _svg(html: str) -> str:
 
 
 def test_training_widget_shows_the_chosen_run_of_the_sweep():
-    w = TrainingWidget(lr=2.0, batch_norm=False)
-    run = why.lr_sweep()[("none", 2.0)]
+    w = TrainingWidget(lr=3.0, batch_norm=False)
+    run = why.lr_sweep()[("none", 3.0)][0]
     assert f"{run.final_loss:.4f}" in w.text.value and why.status(run) in texts(_svg(w.text.value))[0]
+    assert f"<b>0 of {len(why.SEEDS)}</b> seeds train" in w.text.value
     w.controls["norm"].value = "batch"
-    bn_run = why.lr_sweep()[("batch", 2.0)]
-    assert f"{bn_run.test_acc[-1]:.4f}" in w.text.value and "with BN, learning rate 2" in w.text.value
+    bn_run = why.lr_sweep()[("batch", 3.0)][0]
+    assert f"{bn_run.test_acc[-1]:.4f}" in w.text.value and "with BN, learning rate 3" in w.text.value
+    w.controls["seed"].value = why.SEEDS[2]
+    assert f"{why.lr_sweep()[('batch', 3.0)][2].test_acc[-1]:.4f}" in w.text.value
     for lr in why.LRS:  # every rate of the slider draws, none shows a traceback
         w.controls["lr"].value = lr
         assert f"learning rate {lr:g}:" in w.text.value and "Error" not in w.text.value
 
 
 def _first_failing(sweep: dict) -> float:
-    """Computed here, independently of the checker: the first rate above a training one that does not train."""
-    plain = [(lr, why.status(sweep[("none", lr)])) for lr in why.LRS]
+    """Computed here, independently of the checker: the first rate above a training one that most seeds fail."""
+    n = len(why.SEEDS)
+    plain = [(lr, "trains" if why.count(sweep[("none", lr)]) > n / 2 else "fails") for lr in why.LRS]
     start = next(k for k, (_, s) in enumerate(plain) if s == "trains")
     return next(lr for lr, s in plain[start:] if s != "trains")
 
@@ -33,7 +37,7 @@ def _first_failing(sweep: dict) -> float:
 def test_predict_first_failing_lr():
     right = _first_failing(why.lr_sweep())
     assert check.predict_first_failing_lr(right)
-    smaller = [lr for lr in why.LRS if lr < right and why.status(why.lr_sweep()[("none", lr)]) == "trains"]
+    smaller = [lr for lr in why.LRS if lr < right and why.count(why.lr_sweep()[("none", lr)]) == len(why.SEEDS)]
     assert "still trains" in str(check.predict_first_failing_lr(smaller[-1]))
     assert "already stopped" in str(check.predict_first_failing_lr(why.LRS[-1]))
     assert "too small" in str(check.predict_first_failing_lr(why.LRS[0]))
@@ -41,8 +45,8 @@ def test_predict_first_failing_lr():
 
 
 def test_saturated_percent_is_read_within_three_points():
-    plain = 100 * landscape.init_statistics(False, gain=3.0)[0].saturated
-    with_bn = 100 * landscape.init_statistics(True, gain=3.0)[0].saturated
+    plain, with_bn = (100 * landscape.median_stats([landscape.init_statistics(bn, gain=3.0, seed=s)
+                                                    for s in why.SEEDS])[0].saturated for bn in (False, True))
     assert check.saturated_percent(plain) and check.saturated_percent(plain + 2.5)
     assert check.saturated_percent(plain - 3)
     assert check.saturated_percent(with_bn).mistakes == ("bn",)

@@ -1,4 +1,4 @@
-"""Training widget: pick a learning rate and with/without BatchNorm, see that run's curves and its final accuracy.
+"""Training widget: pick a learning rate, with/without BatchNorm and a seed, see that run's curves and accuracy.
 
 The runs come from `normlab.why.lr_sweep()`, computed once (the notebook's sweep cell already did, and it is
 cached), so moving a control only redraws.
@@ -9,33 +9,37 @@ from __future__ import annotations
 import ipywidgets as W
 
 from normlab.train import Run
-from normlab.why import LRS, lr_sweep, status
+from normlab.why import LRS, SEEDS, count, lr_sweep, status
 from normlab.whyplots import training_picture
 from normlab.widgets.base import NormlabWidget
 
 __all__ = ["TrainingWidget", "training_text"]
 
 
-def training_text(run: Run) -> str:
-    """One line: the run's final training loss and test accuracy."""
+def training_text(run: Run, runs: tuple[Run, ...]) -> str:
+    """The run's final training loss and test accuracy, and how many of the seeds train at its rate."""
     return (f"<p>final training loss <b>{run.final_loss:.4f}</b>, test accuracy <b>{run.test_acc[-1]:.4f}</b> "
-            f"after {len(run.loss)} steps of batch {run.batch_size}</p>")
+            f"after {len(run.loss)} steps of batch {run.batch_size}; at this rate <b>{count(runs)} of {len(runs)}</b> "
+            "seeds train</p>")
 
 
 class TrainingWidget(NormlabWidget):
-    """Learning rate (over the sweep's rates) and with / without BatchNorm, drawn by whyplots.training_picture."""
+    """Learning rate (over the sweep's rates), with / without BatchNorm and the seed, drawn by
+    whyplots.training_picture."""
 
     name = "training"
 
-    def __init__(self, lr: float = 1.0, batch_norm: bool = False) -> None:
+    def __init__(self, lr: float = 1.0, batch_norm: bool = False, seed: int = SEEDS[0]) -> None:
         self.sweep = lr_sweep()
         super().__init__({
             "lr": W.SelectionSlider(options=list(LRS), value=lr, description="learning rate",
                                     continuous_update=False, style={"description_width": "initial"}),
             "norm": W.ToggleButtons(options=[("without BN", "none"), ("with BN", "batch")],
                                     value="batch" if batch_norm else "none", description="network"),
+            "seed": W.SelectionSlider(options=list(SEEDS), value=seed, description="seed", continuous_update=False),
         })
 
     def compute(self) -> str:
-        run = self.sweep[(self.controls["norm"].value, self.controls["lr"].value)]
-        return training_picture(run, status(run)).svg + training_text(run)
+        runs = self.sweep[(self.controls["norm"].value, self.controls["lr"].value)]
+        run = runs[SEEDS.index(self.controls["seed"].value)]
+        return training_picture(run, status(run)).svg + training_text(run, runs)
