@@ -36,7 +36,7 @@ lint: setup ## ruff over normlab/, tests/, tools/, benchmarks/ and the notebooks
 	$(BIN)/ruff check normlab tests notebooks tools benchmarks
 
 # One torch thread per process: two pytest workers (each with a kernel) already fill both cores, and
-# oversubscribed threads make small torch ops crawl. Printed numbers are rounded, so they do not depend on it.
+# oversubscribed threads make small torch ops crawl. No printed number depends on it: make test-portable checks.
 test: setup lint ## lint, then unit, nbval (every notebook) and browser tests in one pytest run
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(NBVAL) tests notebooks
 

@@ -3,9 +3,10 @@
 Usage: python tools/export_static.py {html,slides} NOTEBOOKS BUILD ASSETS
   html   -> BUILD/html/NN_name.html and BUILD/html/index.html (links to the pages and, if built, the slides)
   slides -> BUILD/slides/NN_name.slides.html (reveal.js; a cell's slideshow.slide_type starts slides)
-Every script the pages load (reveal.js, require.js, jQuery, MathJax, the ipywidgets HTML manager that draws each
-widget's saved state, figure included) is copied from ASSETS (make web-assets) into BUILD/vendor and linked
-relatively, so the pages open from disk or a USB stick with no network.
+Every script and font the pages load (reveal.js, require.js, jQuery, MathJax, the ipywidgets HTML manager that draws
+each widget's saved state, figure included; DejaVu Sans and Sans Mono) is copied from ASSETS (make web-assets) into
+BUILD/vendor and linked relatively, so the pages open from disk or a USB stick with no network and look the same on
+every machine.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from nbconvert import HTMLExporter, SlidesExporter
 
-__all__ = ["SLIDE_WIDTH", "SLIDE_HEIGHT", "export", "write_index"]
+__all__ = ["SLIDE_WIDTH", "SLIDE_HEIGHT", "FONTS_CSS", "export", "write_index"]
 
 VENDOR = "../vendor"
 # Slides are laid out on a 1280 x 800 frame (a common projector resolution); reveal.js scales the frame to the screen.
@@ -33,6 +34,23 @@ SLIDE_CSS = f"""<style>
 .reveal .jp-OutputArea-output img[src^="data:image/svg"] {{ height: {SLIDE_HEIGHT - 360}px; object-fit: contain; }}
 .reveal .jp-Cell {{ max-width: {SLIDE_WIDTH - 40}px; }}
 .reveal .slides {{ text-align: left; }}
+</style>
+"""
+# Every page uses the project's own fonts (DejaVu Sans and Sans Mono from a pinned npm package, copied into
+# build/vendor), never the machine's: a slide's height depends on its fonts, and so does whether it fits the frame.
+# The pictures' inline SVG names 'DejaVu Sans' too, so it draws with the same font.
+_FACES = [("DejaVu Sans", "DejaVuSans", ""), ("DejaVu Sans", "DejaVuSans-Bold", "font-weight: bold;"),
+          ("DejaVu Sans", "DejaVuSans-Oblique", "font-style: italic;"),
+          ("DejaVu Sans", "DejaVuSans-BoldOblique", "font-weight: bold; font-style: italic;"),
+          ("DejaVu Sans Mono", "DejaVuSansMono", ""), ("DejaVu Sans Mono", "DejaVuSansMono-Bold", "font-weight: bold;"),
+          ("DejaVu Sans Mono", "DejaVuSansMono-Oblique", "font-style: italic;")]
+FONTS_CSS = "<style>\n" + "".join(
+    f"@font-face {{ font-family: '{family}'; src: url('{VENDOR}/dejavu-fonts-ttf/ttf/{file}.ttf'); {extra} }}\n"
+    for family, file, extra in _FACES) + """:root {
+  --jp-ui-font-family: 'DejaVu Sans', sans-serif; --jp-content-font-family: 'DejaVu Sans', sans-serif;
+  --jp-code-font-family: 'DejaVu Sans Mono', monospace; }
+body, .reveal, .reveal h1, .reveal h2, .reveal h3, .reveal h4 { font-family: 'DejaVu Sans', sans-serif; }
+.reveal pre, .reveal code, pre, code { font-family: 'DejaVu Sans Mono', monospace; }
 </style>
 """
 # The reveal template imports mermaid unconditionally; the notebooks draw no mermaid diagrams, so a stub will do.
@@ -71,8 +89,7 @@ def export(kind: str, notebooks: Path, build: Path, assets: Path) -> list[Path]:
     written = []
     for nb in sorted(notebooks.glob("*.ipynb")):
         body, _ = exporter.from_filename(str(nb))
-        if kind == "slides":
-            body = body.replace("</head>", SLIDE_CSS + "</head>", 1)
+        body = body.replace("</head>", FONTS_CSS + (SLIDE_CSS if kind == "slides" else "") + "</head>", 1)
         target = out_dir / (nb.stem + (".slides.html" if kind == "slides" else ".html"))
         target.write_text(body, encoding="utf-8")
         written.append(target)

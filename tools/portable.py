@@ -21,16 +21,16 @@ from pathlib import Path
 
 __all__ = ["PATHS", "cpu_flags", "available", "run"]
 
-# name -> (environment, pytest workers, what it stands for). Two-thread paths run one worker: two workers with two
-# threads each would oversubscribe a 2-core machine (the numbers would be the same, only slower).
+# name -> (environment, pytest workers, what it stands for). The two-thread path runs one worker: two workers with
+# two threads each would oversubscribe a 2-core machine (the numbers would be the same, only slower).
 PATHS: dict[str, tuple[dict[str, str], int, str]] = {
     "threads-1": ({"OMP_NUM_THREADS": "1"}, 2, "the best ISA of this CPU, one thread (as make test)"),
     "threads-2": ({"OMP_NUM_THREADS": "2"}, 1, "the best ISA of this CPU, two threads"),
     "isa-default": ({"ATEN_CPU_CAPABILITY": "default", "OMP_NUM_THREADS": "1"}, 2,
                     "torch's kernels without vector instructions (any x86-64 or ARM CPU)"),
-    "isa-avx2": ({"ATEN_CPU_CAPABILITY": "avx2", "DNNL_MAX_CPU_ISA": "AVX2", "OMP_NUM_THREADS": "2"}, 1,
+    "isa-avx2": ({"ATEN_CPU_CAPABILITY": "avx2", "DNNL_MAX_CPU_ISA": "AVX2", "OMP_NUM_THREADS": "1"}, 2,
                  "an AVX2 CPU without AVX-512 (most laptops), torch and oneDNN"),
-    "mkl-compatible": ({"MKL_CBWR": "COMPATIBLE", "OMP_NUM_THREADS": "2"}, 1,
+    "mkl-compatible": ({"MKL_CBWR": "COMPATIBLE", "OMP_NUM_THREADS": "1"}, 2,
                        "MKL's plain code path, as on a CPU MKL does not tune for"),
 }
 NEEDS = {"isa-avx2": "avx2"}  # a path that needs a CPU flag
