@@ -23,7 +23,7 @@ from normlab.digits import DigitsData, load_digits
 from normlab.seeds import DTYPE, SEEDS, SeedsMLP, fit_seeds
 from normlab.train import DigitsMLP, Run, fit
 
-__all__ = ["SEEDS", "LRS", "DTYPE", "train_run", "seed_runs", "ioffe_figure1", "lr_sweep", "count",
+__all__ = ["SEEDS", "LRS", "DTYPE", "train_run", "seed_runs", "ioffe_figure1", "sweep_runs", "lr_sweep", "count",
            "BatchSizeResult", "batch_size_study", "Twins", "twin_runs", "status"]
 
 LRS = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # the learning rates of the sweep (SGD, plain), about 3 times apart
@@ -60,15 +60,20 @@ def seed_runs(norm: str, act: str, lr: float, epochs: int, batch_size: int = 60,
     return tuple(fit_seeds(model, load_digits(scale, DTYPE), batch_size, epochs)), model
 
 
-def ioffe_figure1(epochs: int = 25, lr: float = 1.0) -> dict[str, tuple[Run, ...]]:
+def ioffe_figure1(epochs: int = 20, lr: float = 1.0) -> dict[str, tuple[Run, ...]]:
     """Sigmoid MLP on pixels in [0, 1], plain and with BatchNorm before each sigmoid, batch 60, SGD at lr."""
     return {norm: seed_runs(norm, "sigmoid", lr, epochs, scale="unit", record_every=25)[0]
             for norm in ("none", "batch")}
 
 
+def sweep_runs(norm: str, lr: float, epochs: int = 6) -> tuple[Run, ...]:
+    """One cell of the sweep: the ReLU MLP on standardized pixels, plain or with BatchNorm, 6 epochs of batch 60."""
+    return seed_runs(norm, "relu", lr, epochs)[0]
+
+
 def lr_sweep(lrs: tuple[float, ...] = LRS, epochs: int = 6) -> dict[tuple[str, float], tuple[Run, ...]]:
-    """ReLU MLP on standardized pixels, plain and with BatchNorm, at every learning rate: 6 epochs of batch 60."""
-    return {(norm, lr): seed_runs(norm, "relu", lr, epochs)[0] for norm in ("none", "batch") for lr in lrs}
+    """`sweep_runs` at every learning rate, plain and with BatchNorm."""
+    return {(norm, lr): sweep_runs(norm, lr, epochs) for norm in ("none", "batch") for lr in lrs}
 
 
 @dataclass(frozen=True)
@@ -123,7 +128,7 @@ class Twins:
                 f"(torch) vs {self.normlab_run.test_acc[-1]:.4f} (normlab))")
 
 
-def twin_runs(epochs: int = 20, lr: float = 1.0, dtype: torch.dtype = DTYPE) -> Twins:
+def twin_runs(epochs: int = 10, lr: float = 1.0, dtype: torch.dtype = DTYPE) -> Twins:
     """The BatchNorm sigmoid MLP of Figure 1, trained once with torch's layers and once with normlab's."""
     (run_t, model_t), (run_n, model_n) = (train_run("batch", "sigmoid", lr, epochs, scale="unit", layers=lib,
                                                     record_every=100, dtype=dtype) for lib in ("torch", "normlab"))

@@ -14,9 +14,9 @@ SEEDS = (0, 3, 7)
 @pytest.mark.parametrize("norm", ["none", "batch", "group", "layer"])
 def test_each_member_trains_like_its_own_digits_mlp(norm):
     digits = load_digits("standard", torch.float64)
-    ensemble = SeedsMLP(SEEDS, norm, "relu", lr=0.5, record_every=10)
+    ensemble = SeedsMLP(SEEDS[:2], norm, "relu", lr=0.5, record_every=10)
     runs = fit_seeds(ensemble, digits, 60, epochs=1)
-    for seed, run in zip(SEEDS, runs, strict=True):
+    for seed, run in zip(SEEDS[:2], runs, strict=True):
         torch.manual_seed(seed)
         alone = DigitsMLP(norm, "relu", lr=0.5, record_every=10).double()
         single = fit(alone, DigitsData(digits, 60, seed=seed, drop_last=True), epochs=1, seed=seed)

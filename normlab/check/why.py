@@ -19,10 +19,9 @@ __all__ = ["predict_first_failing_lr", "saturated_percent", "norm_for_batch_of_2
 def _first_failing_lr() -> tuple[list[Outcome], dict[str, str]]:
     """The smallest rate above a training one at which the plain network stops training (in most seeds), and
     tempting others."""
-    from normlab.why import LRS, count, lr_sweep
+    from normlab.why import LRS, count, sweep_runs
 
-    sweep = lr_sweep()
-    plain = ["trains" if 2 * count(sweep[("none", lr)]) > len(sweep[("none", lr)]) else "fails" for lr in LRS]
+    plain = ["trains" if 2 * count(sweep_runs("none", lr)) > len(sweep_runs("none", lr)) else "fails" for lr in LRS]
     first_ok = plain.index("trains")
     failing = next(lr for lr, s in zip(LRS[first_ok:], plain[first_ok:], strict=True) if s != "trains")
     outcomes = [Outcome(failing)]

@@ -1,7 +1,7 @@
 """Training widget: pick a learning rate, with/without BatchNorm and a seed, see that run's curves and accuracy.
 
-The runs come from `normlab.why.lr_sweep()`, computed once (the notebook's sweep cell already did, and it is
-cached), so moving a control only redraws.
+The runs are those of `normlab.why.lr_sweep()`, cached per learning rate and network: after the notebook's sweep
+cell, moving a control only redraws; on its own, the widget trains a run's seeds the first time they are shown.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipywidgets as W
 
 from normlab.train import Run
-from normlab.why import LRS, SEEDS, count, lr_sweep, status
+from normlab.why import LRS, SEEDS, count, status, sweep_runs
 from normlab.whyplots import training_picture
 from normlab.widgets.base import NormlabWidget
 
@@ -30,7 +30,6 @@ class TrainingWidget(NormlabWidget):
     name = "training"
 
     def __init__(self, lr: float = 1.0, batch_norm: bool = False, seed: int = SEEDS[0]) -> None:
-        self.sweep = lr_sweep()
         super().__init__({
             "lr": W.SelectionSlider(options=list(LRS), value=lr, description="learning rate",
                                     continuous_update=False, style={"description_width": "initial"}),
@@ -40,6 +39,6 @@ class TrainingWidget(NormlabWidget):
         })
 
     def compute(self) -> str:
-        runs = self.sweep[(self.controls["norm"].value, self.controls["lr"].value)]
+        runs = sweep_runs(self.controls["norm"].value, self.controls["lr"].value)
         run = runs[SEEDS.index(self.controls["seed"].value)]
         return training_picture(run, status(run)).svg + training_text(run, runs)
