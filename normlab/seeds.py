@@ -21,7 +21,7 @@ from torch import nn
 
 from normlab.d2lcompat import import_d2l
 from normlab.digits import Digits
-from normlab.train import ACTS, DigitsMLP, Run
+from normlab.train import ACTS, DigitsMLP, Recording, Run
 
 __all__ = ["SEEDS", "DTYPE", "SeedLinear", "SeedNorm", "SeedsMLP", "SeedBatches", "SeedsData", "fit_seeds"]
 
@@ -70,14 +70,14 @@ class SeedNorm(nn.Module):
         return self.layer(x.transpose(0, 1).reshape(n, s * c)).reshape(n, s, c).transpose(0, 1)
 
 
-class SeedsMLP(d2l.Classifier):
+class SeedsMLP(Recording, d2l.Classifier):
     """`DigitsMLP(norm, act, ...)` for every seed, trained at once; `runs[s]` is what member s recorded."""
 
     def __init__(self, seeds: tuple[int, ...], norm: str = "batch", act: str = "relu", depth: int = 3,
                  width: int = 100, lr: float = 0.1, record_every: int = 50, probe_unit: int = 0,
                  dtype: torch.dtype = DTYPE) -> None:
         super().__init__(plot_train_per_epoch=1, plot_valid_per_epoch=1)
-        self.lr, self.record_every, self.probe_unit, self.seeds = lr, record_every, probe_unit, seeds
+        self.lr, self.seeds = lr, seeds
         members = []
         for seed in seeds:
             torch.manual_seed(seed)
@@ -91,14 +91,7 @@ class SeedsMLP(d2l.Classifier):
         self.net = nn.Sequential(*blocks, SeedLinear([m[-1] for m in members])).to(dtype)
         self.board.display = False
         self.runs = [Run(norm, lr, 0) for _ in seeds]
-        self.probe: tuple[torch.Tensor, torch.Tensor] | None = None
-        self.callbacks: list = []  # called as f(model, batch, step) before each training step's forward
-        self._seen: torch.Tensor | None = None  # the last hidden activation's input in this forward, when asked
-        self.net[-2][-1].register_forward_hook(self._keep_input)
-
-    def _keep_input(self, module: nn.Module, args: tuple[torch.Tensor], output: torch.Tensor) -> None:
-        if self._seen is not None:
-            self._seen = args[0].detach()
+        self._start_recording(record_every, probe_unit)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(S, N, 64) -> (S, N, 10); an (N, 64) input goes to every member."""
@@ -109,24 +102,18 @@ class SeedsMLP(d2l.Classifier):
         logits = self(x)
         return F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view(y.shape).mean(1)
 
-    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        step = self.trainer.train_batch_idx
-        for callback in self.callbacks:
-            callback(self, batch, step)
-        measure = self.probe is not None and step % self.record_every == 0
-        if measure:
-            self.checkpoint(step)
-            self._seen = torch.empty(0)  # ask the hook for this forward's input of the last activation
+    def step_loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """Every member's loss on its own batch, recorded; their sum, whose gradient for each member's parameters is
+        the gradient of that member's own loss."""
         losses = self.losses(*batch)
-        if measure:  # Figure 1(b): 15th/50th/85th percentile of one unit's input, per member, on its own batch
-            pre = self._seen[:, :, self.probe_unit]  # (S, N)
-            q = torch.quantile(pre, torch.tensor([0.15, 0.5, 0.85], dtype=pre.dtype), dim=1).T
-            for run, row in zip(self.runs, q.tolist(), strict=True):
-                run.percentiles.append(tuple(round(v, 4) for v in row))
-            self._seen = None
         for run, value in zip(self.runs, losses.tolist(), strict=True):
             run.loss.append(value)
-        return losses.sum()  # a sum: each member's gradient is the gradient of its own loss
+        return losses.sum()
+
+    def record_percentiles(self, rows: list[tuple[float, float, float]]) -> None:
+        """Keep each member's percentiles in its Run."""
+        for run, row in zip(self.runs, rows, strict=True):
+            run.percentiles.append(row)
 
     def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor]) -> None:
         """Nothing: the test accuracy is taken at checkpoints (`checkpoint`)."""

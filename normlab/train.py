@@ -19,7 +19,7 @@ from normlab import nn as nlnn
 from normlab.d2lcompat import import_d2l
 from normlab.digits import DigitsData
 
-__all__ = ["NORMS", "ACTS", "norm_layer", "Run", "DigitsMLP", "fit"]
+__all__ = ["NORMS", "ACTS", "norm_layer", "Run", "Recording", "DigitsMLP", "fit"]
 
 d2l = import_d2l()
 NORMS = ("none", "batch", "group", "layer")
@@ -64,14 +64,48 @@ class Run:
                 f"final loss {self.final_loss:.4f}, test accuracy {acc}{', diverged' if self.diverged else ''})")
 
 
-class DigitsMLP(d2l.Classifier):
+class Recording:
+    """What a digits classifier records while d2l's Trainer fits it (DigitsMLP here, normlab.seeds.SeedsMLP for many
+    seeds at once): before each step the callbacks run; every `record_every` steps a checkpoint, and the 15th, 50th
+    and 85th percentiles of one hidden unit's input to the last activation on that step's mini-batch. A subclass
+    gives `step_loss(batch)`, `checkpoint(step)` and `record_percentiles(rows)`."""
+
+    def _start_recording(self, record_every: int, probe_unit: int) -> None:
+        self.record_every, self.probe_unit = record_every, probe_unit
+        self.probe: tuple[torch.Tensor, torch.Tensor] | None = None  # test images and labels for checkpoints
+        self._seen: torch.Tensor | None = None  # the last hidden activation's input in this forward, when asked
+        self.callbacks: list = []  # called as f(model, batch, step) before each training step's forward
+        self.net[-2][-1].register_forward_hook(self._keep_input)
+
+    def _keep_input(self, module: nn.Module, args: tuple[torch.Tensor], output: torch.Tensor) -> None:
+        if self._seen is not None:
+            self._seen = args[0].detach()
+
+    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        step = self.trainer.train_batch_idx
+        for callback in self.callbacks:
+            callback(self, batch, step)
+        measure = self.probe is not None and step % self.record_every == 0
+        if measure:
+            self.checkpoint(step)
+            self._seen = torch.empty(0)  # ask the hook for this forward's input of the last activation
+        loss = self.step_loss(batch)
+        if measure:  # Ioffe & Szegedy's Figure 1(b): the input distribution of one unit, on this mini-batch
+            pre = self._seen[..., self.probe_unit]  # (N,), or (S, N) for S networks
+            q = torch.quantile(pre.reshape(-1, pre.shape[-1]), torch.tensor([0.15, 0.5, 0.85], dtype=pre.dtype), dim=1)
+            self.record_percentiles([tuple(round(v, 4) for v in row) for row in q.T.tolist()])
+            self._seen = None
+        return loss
+
+
+class DigitsMLP(Recording, d2l.Classifier):
     """64 inputs -> depth hidden layers (Linear, norm, activation) -> 10 classes, trained with SGD at `lr`."""
 
     def __init__(self, norm: str = "batch", act: str = "sigmoid", depth: int = 3, width: int = 100, lr: float = 0.1,
                  layers: str = "torch", record_every: int = 50, probe_unit: int = 0, show: bool = False,
                  draw_every: int = 10) -> None:
         super().__init__(plot_train_per_epoch=1, plot_valid_per_epoch=1)
-        self.lr, self.record_every, self.probe_unit, self.draw_every = lr, record_every, probe_unit, draw_every
+        self.lr, self.draw_every = lr, draw_every
         blocks, d = [], 64
         for _ in range(depth):
             blocks.append(nn.Sequential(nn.Linear(d, width), norm_layer(norm, width, layers), ACTS[act]()))
@@ -79,14 +113,7 @@ class DigitsMLP(d2l.Classifier):
         self.net = nn.Sequential(*blocks, nn.Linear(d, 10))
         self.board.display = show
         self.run = Run(norm, lr, 0)
-        self.probe: tuple[torch.Tensor, torch.Tensor] | None = None  # test images and labels for checkpoints
-        self._seen: torch.Tensor | None = None  # the last hidden activation's input in this forward, when asked
-        self.callbacks: list = []  # called as f(model, batch, step) before each training step's forward
-        self.net[-2][2].register_forward_hook(self._keep_input)
-
-    def _keep_input(self, module: nn.Module, args: tuple[torch.Tensor], output: torch.Tensor) -> None:
-        if self._seen is not None:
-            self._seen = args[0].detach()
+        self._start_recording(record_every, probe_unit)
 
     def activation_inputs(self, x: torch.Tensor) -> list[torch.Tensor]:
         """The input of every hidden activation (after the normalization), for x."""
@@ -97,22 +124,16 @@ class DigitsMLP(d2l.Classifier):
             x = block[2](pre)
         return inputs
 
-    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        step = self.trainer.train_batch_idx
-        for callback in self.callbacks:
-            callback(self, batch, step)
-        measure = self.probe is not None and step % self.record_every == 0
-        if measure:
-            self.checkpoint(step)
-            self._seen = torch.empty(0)  # ask the hook for this forward's input of the last activation
+    def step_loss(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """This step's loss, recorded and plotted."""
         loss = self.loss(self(*batch[:-1]), batch[-1])
-        if measure:  # Ioffe & Szegedy's Figure 1(b): the input distribution of one sigmoid, on this mini-batch
-            q = torch.quantile(self._seen[:, self.probe_unit], torch.tensor([0.15, 0.5, 0.85], dtype=self._seen.dtype))
-            self.run.percentiles.append(tuple(round(v, 4) for v in q.tolist()))
-            self._seen = None
         self.run.loss.append(loss.item())
         self.plot("loss", loss, train=True)
         return loss
+
+    def record_percentiles(self, rows: list[tuple[float, float, float]]) -> None:
+        """Keep the one network's percentiles."""
+        self.run.percentiles.append(rows[0])
 
     @torch.no_grad()
     def checkpoint(self, step: int) -> None:
