@@ -127,8 +127,9 @@ SLIDE_SIZES_JS = """() => [...document.querySelectorAll('.reveal .slides section
   })"""
 
 
-# What an instructor sees is the deck after MathJax has typeset every formula and the project's fonts have loaded;
-# measured before, a slide of formulas is the height of its raw TeX, and a font still loading is the fallback's.
+# What an instructor sees is the deck after MathJax has typeset every formula (and the widgets, whose labels MathJax
+# typesets too, have drawn) and the project's fonts have loaded; measured before, a slide of formulas is the height
+# of its raw TeX, and a font still loading is the fallback's.
 TYPESET_JS = """() => new Promise((resolve) => {
   const fonts = () => document.fonts.ready.then(() => resolve(document.fonts.check("16px 'DejaVu Sans'")));
   MathJax.Hub.Queue(fonts);
@@ -146,10 +147,12 @@ def test_every_slide_fits_the_projector_frame(browser: Any, tmp_path: Path) -> N
     context = browser.new_context(viewport={"width": exporter.SLIDE_WIDTH, "height": exporter.SLIDE_HEIGHT})
     context.route(lambda url: not url.startswith(("file:", "data:", "blob:")), lambda route: route.abort())
     try:
-        page = context.new_page()
+        pages = []
+        for deck in decks:  # every deck loads at once: most of a deck's time is waiting for its scripts and widgets
+            pages.append(context.new_page())
+            pages[-1].goto(deck.as_uri(), wait_until="commit")
         too_big = []
-        for deck in decks:
-            page.goto(deck.as_uri())
+        for deck, page in zip(decks, pages, strict=True):
             page.wait_for_selector(".reveal.ready", state="attached", timeout=30_000)
             page.wait_for_function("() => window.MathJax && MathJax.isReady", timeout=30_000)
             assert page.evaluate(TYPESET_JS), f"{deck.name}: the project's font DejaVu Sans did not load"
