@@ -20,10 +20,13 @@ $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "normlab needs Python 3.11, got " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python requirements-lock.txt pyproject.toml
+# d2l goes in with --no-deps (requirements-nodeps.txt says why); tools/pip_check.py fails on any broken requirement
+# other than d2l's own 2023 pins.
+$(STAMP): $(BIN)/python requirements-lock.txt requirements-nodeps.txt pyproject.toml
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-lock.txt 2>&1 | $(QUIET_PIP)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -r requirements-nodeps.txt 2>&1 | $(QUIET_PIP)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>&1 | $(QUIET_PIP)
-	$(BIN)/python -m pip check
+	$(BIN)/python tools/pip_check.py
 	@touch $@
 
 setup: $(STAMP) ## create .venv (Python 3.11) with the pinned lock and normlab (editable); idempotent
@@ -33,7 +36,7 @@ lab: setup ## open JupyterLab on notebooks/ at 127.0.0.1 (token printed below; C
 		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 lint: setup ## ruff over normlab/, tests/, tools/, benchmarks/ and the notebooks
-	$(BIN)/ruff check normlab tests notebooks tools benchmarks
+	$(BIN)/ruff check normlab tests notebooks tools benchmarks noxfile.py
 
 # One torch thread per process: two pytest workers (each with a kernel) already fill both cores, and
 # oversubscribed threads make small torch ops crawl. No printed number depends on it: make test-portable checks.
@@ -48,6 +51,17 @@ test-portable: setup ## strict nbval of every notebook under every numeric path 
 
 test-portable-list: setup ## the numeric paths of test-portable, and which this CPU can take
 	$(BIN)/python tools/portable.py --list
+
+# The course as a package for the learner's own environment: the wheel holds normlab and the notebooks.
+.PHONY: dist test-matrix
+dist: setup ## build dist/normlab-*.whl and the sdist (the package and the notebooks; `normlab course DIR` copies them)
+	rm -rf dist
+	$(BIN)/python -m build --no-isolation --outdir dist . 2>&1 | tail -1
+
+# nox finds python3.11 and python3.13 on PATH; where pyenv manages them, every installed version is put there.
+test-matrix: dist ## the wheel in the oldest (Py 3.11, torch 2.4) and newest (Py 3.13, torch 2.15) stacks: unit + nbval; downloads GBs
+	$(if $(shell command -v pyenv),PYENV_VERSION=$$(pyenv versions --bare | paste -sd: -)) \
+		timeout 3600 $(BIN)/nox -f noxfile.py $(if $(STACK),-k $(STACK))
 
 .PHONY: bench
 bench: setup ## time normlab vs torch kernels, widget redraws, the nbval suite, import; writes build/bench.json
