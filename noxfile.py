@@ -1,4 +1,4 @@
-"""`make test-matrix`: the wheel in the oldest and the newest stack normlab claims, each tested as a learner gets it.
+"""`make test-matrix`: the wheel in the oldest, a middle and the newest stack normlab claims, as a learner gets it.
 
 Each session makes a fresh virtualenv, installs the stack's own pins first (its torch, numpy, matplotlib, ...), then
 the wheel from `make dist` with pip resolving its dependencies (and fails if that changed any pinned package), then
@@ -19,11 +19,15 @@ ROOT = Path(__file__).parent
 nox.options.envdir = str(ROOT / "build" / "nox")  # one virtualenv per stack, kept between runs
 nox.options.reuse_venv = "yes"
 
-# The oldest versions normlab claims (pyproject.toml's lower bounds) and today's newest releases.
+# The oldest versions normlab claims (pyproject.toml's lower bounds), Python 3.12 with the first numpy 2 and torch 2.14,
+# and today's newest releases.
 STACKS = {
     "oldest": ("3.11", ["torch==2.4.1", "numpy==1.26.4", "matplotlib==3.7.2", "ipython==8.18.1", "ipywidgets==8.1.0",
                         "ipykernel==6.29.5", "pandas==2.1.4", "scipy==1.11.4", "scikit-learn==1.3.2",
                         "requests==2.31.0", "matplotlib-inline==0.1.6", "pillow==10.0.1", "jupyterlab==4.0.13"]),
+    "middle": ("3.12", ["torch==2.14.1", "numpy==2.0.2", "matplotlib==3.9.4", "ipython==8.31.0", "ipywidgets==8.1.5",
+                        "ipykernel==6.29.5", "pandas==2.2.3", "scipy==1.14.1", "scikit-learn==1.5.2",
+                        "requests==2.32.3", "matplotlib-inline==0.1.7", "pillow==11.0.0", "jupyterlab==4.2.5"]),
     "newest": ("3.13", ["torch==2.15.0", "numpy==2.5.5", "matplotlib==3.11.2", "ipython==9.18.1", "ipywidgets==8.1.9",
                         "ipykernel==7.4.0", "pandas==3.1.1", "scipy==1.17.1", "scikit-learn==1.9.1",
                         "requests==2.34.2", "matplotlib-inline==0.2.2", "pillow==13.0.0", "jupyterlab==4.6.6"]),

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import torch
 
 from normlab.layouts import layout_of
-from normlab.versions import pairs_running_stats, refuses_eps, torch_version
+from normlab.versions import pairs_running_stats, refuses_empty_group_norm, refuses_eps, torch_version
 
 __all__ = ["NormlabHint", "check_dims", "check_floating", "check_eps", "check_min_ndim", "check_batch_size",
            "check_values_per_stat", "check_channels", "check_param", "check_trailing_shape", "check_running_pair",
@@ -151,8 +151,15 @@ def check_running_pair(mean: torch.Tensor | None, var: torch.Tensor | None, trai
 
 
 def check_groups(x: torch.Tensor, num_groups: int) -> None:
-    """GroupNorm splits C = x.shape[1] channels into num_groups equal groups."""
+    """GroupNorm splits C = x.shape[1] channels into num_groups equal groups (and, from torch 2.15, needs both)."""
     c = x.shape[1]
+    if refuses_empty_group_norm():
+        if c == 0:
+            _raise(RuntimeError, "Expected number of channels to be greater than 0, got 0", "x.shape[1] holds the "
+                   f"channels GroupNorm splits into groups, and x of shape {list(x.shape)} has none.")
+        if (positions := math.prod(x.shape[2:])) == 0:
+            _raise(RuntimeError, f"Expected HxW to be greater than 0, got {positions}", "GroupNorm reduces over "
+                   f"each group's channels and positions (dims 2 onwards), and x of shape {list(x.shape)} has none.")
     if num_groups <= 0 or c % num_groups:
         _raise(RuntimeError, f"Expected number of channels in input to be divisible by num_groups, but got input "
                f"of shape {list(x.shape)} and num_groups={num_groups}", f"C = x.shape[1] = {c} channels are split "

@@ -9,10 +9,10 @@ from functools import lru_cache
 import torch
 
 __all__ = ["TESTED_TORCH", "OLDEST_TORCH", "torch_version", "is_tested_torch", "refuses_eps",
-           "pairs_running_stats", "versions_line", "untested_note"]
+           "pairs_running_stats", "refuses_empty_group_norm", "versions_line", "untested_note"]
 
 TESTED_TORCH = (2, 13)  # every stored output of the notebooks comes from torch 2.13.0
-OLDEST_TORCH = (2, 4)  # the oldest torch normlab's unit tests were run against (README: "Which torch")
+OLDEST_TORCH = (2, 4)  # the oldest torch make test-matrix runs (noxfile.py; README: "Which torch")
 
 
 @lru_cache(maxsize=8)
@@ -49,6 +49,13 @@ def pairs_running_stats(version: tuple[int, int] | None = None) -> bool:
     return (torch_version() if version is None else version) >= (2, 8)
 
 
+def refuses_empty_group_norm(version: tuple[int, int] | None = None) -> bool:
+    """Does group_norm refuse zero channels or an empty H×W? From torch 2.15 on ("Expected number of channels to be
+    greater than 0" / "Expected HxW to be greater than 0", checked before the groups divide C); before, such an
+    input gave an empty output."""
+    return (torch_version() if version is None else version) >= (2, 15)
+
+
 def versions_line() -> str:
     """'python 3.11 | torch 2.13.0+cpu | normlab 0.1.0': what a notebook's first cell prints."""
     from normlab import __version__
@@ -62,5 +69,5 @@ def untested_note() -> str | None:
     if is_tested_torch():
         return None
     tested = ".".join(map(str, TESTED_TORCH))
-    return (f"note: the stored outputs come from torch {tested}; with torch {torch.__version__} some printed "
-            "numbers may differ in the last digits.")
+    return (f"note: the stored outputs come from torch {tested}; torch {torch.__version__} may word some of its own "
+            "messages differently (make test-matrix found the same numbers on torch 2.4 to 2.15).")

@@ -46,3 +46,11 @@ def test_no_compared_output_prints_float32_rounding_noise(notebook):
     cells = [c for name, _, c in _code_cells() if name == notebook and not _tags(c) & NOT_COMPARED]
     noisy = [NOISE.findall("".join(o.get("text", ""))) for c in cells for o in c.get("outputs", [])]
     assert not [n for n in noisy if n], f"{notebook}: print these as a bound with normlab.notebook.below: {noisy}"
+
+
+def test_nbval_reads_every_rule_of_the_sanitize_file():
+    """nbval silently drops a rule it cannot parse (e.g. a 'replace:' line that lost its space); none may be lost."""
+    from nbval.plugin import get_sanitize_patterns
+
+    text = (Path(__file__).parent / "sanitize.cfg").read_text()
+    assert len(get_sanitize_patterns(text)) == text.count("\nregex: ") > 0

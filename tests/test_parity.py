@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 import normlab.functional as nlF
-from normlab.versions import refuses_eps
+from normlab.versions import refuses_empty_group_norm, refuses_eps
 
 z = torch.zeros
 EDGE = {  # name: (function name, args, kwargs); each runs through torch's function and normlab's twin
@@ -29,6 +29,8 @@ EDGE = {  # name: (function name, args, kwargs); each runs through torch's funct
     "instance empty batch": ("instance_norm", (z(0, 3, 2),), {}),
     "group empty batch": ("group_norm", (z(0, 3), 1), {}),
     "group no channels": ("group_norm", (z(2, 0), 1), {}),
+    "group no positions": ("group_norm", (z(2, 4, 0), 2), {}),
+    "group no positions, groups not dividing C": ("group_norm", (z(2, 3, 0), 2), {}),
     "layer empty": ("layer_norm", (z(0, 3), (3,)), {}),
     "layer 1-D": ("layer_norm", (torch.randn(4), (4,)), {}),
     "rms empty": ("rms_norm", (z(0, 3), (3,)), {}),
@@ -75,3 +77,17 @@ def test_eps_rule_by_version():
     assert refuses_eps(0.0, False, (2, 10)) and refuses_eps(0.0, True, (2, 11))
     assert refuses_eps(0.0, True, (2, 12)) and not refuses_eps(0.0, False, (2, 12))
     assert refuses_eps(-1e-3, False, (2, 13)) and not refuses_eps(1e-5, True, (2, 13))
+
+
+@pytest.mark.parametrize("shape", [(2, 0), (2, 0, 3), (2, 4, 0), (0, 4, 0), (2, 3, 0)])
+def test_empty_group_norm_rule_follows_this_torch(shape):
+    """torch 2.15 refuses GroupNorm with no channels or no positions (normlab.versions), older torch returns empty."""
+    args, kwargs = (torch.zeros(shape), 1 if shape[1] != 3 else 2), {}
+    _, torch_error = _run(F.group_norm, args, kwargs)
+    _, our_error = _run(nlF.group_norm, args, kwargs)
+    if shape[1] == 3 and not refuses_empty_group_norm():  # 3 channels in 2 groups: refused by every torch
+        assert torch_error is not None and our_error is not None
+        return
+    assert (torch_error is not None) == refuses_empty_group_norm() == (our_error is not None)
+    if torch_error is not None:
+        assert isinstance(our_error, type(torch_error)) and str(our_error).startswith(str(torch_error))
