@@ -22,7 +22,7 @@ nox.options.reuse_venv = "yes"
 # The oldest versions normlab claims (pyproject.toml's lower bounds), Python 3.12 with the first numpy 2 and torch 2.14,
 # and today's newest releases.
 STACKS = {
-    "oldest": ("3.11", ["torch==2.4.1", "numpy==1.26.4", "matplotlib==3.7.2", "ipython==8.18.1", "ipywidgets==8.1.0",
+    "oldest": ("3.11", ["torch==2.4.1", "numpy==1.26.4", "matplotlib==3.9.0", "ipython==8.18.1", "ipywidgets==8.1.0",
                         "ipykernel==6.29.5", "pandas==2.1.4", "scipy==1.11.4", "scikit-learn==1.3.2",
                         "requests==2.31.0", "matplotlib-inline==0.1.6", "pillow==10.0.1", "jupyterlab==4.0.13"]),
     "middle": ("3.12", ["torch==2.14.1", "numpy==2.0.2", "matplotlib==3.9.4", "ipython==8.31.0", "ipywidgets==8.1.5",
@@ -62,6 +62,7 @@ def matrix(session: nox.Session, stack: str) -> None:
     session.env.update(PIP_CONSTRAINT=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", OMP_NUM_THREADS="1")
     session.install(*pins)
     before = session.run("python", "-c", FREEZE, *names, silent=True)
+    session.run("python", "-m", "pip", "uninstall", "-q", "-y", "normlab")  # a reused venv holds an older 0.1.0
     session.install(f"{_wheel()}[course]")
     session.install("--no-deps", "-r", str(ROOT / "requirements-nodeps.txt"))
     session.install(*_lock_pins(TEST_TOOLS))

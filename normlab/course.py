@@ -28,18 +28,21 @@ def notebooks_dir() -> Path:
     raise FileNotFoundError("normlab's notebooks are not in this installation; reinstall normlab from its wheel")
 
 
-def copy_course(target: Path) -> tuple[list[str], list[str]]:
-    """Copy every notebook into `target`; return (copied, kept) names. A file already there is never overwritten."""
+def copy_course(target: Path) -> tuple[list[str], list[str], list[str]]:
+    """Copy every notebook into `target`; return (copied, same, kept) names. A file already there is never
+    overwritten: `same` equals the course's copy, `kept` differs from it (the learner's work, or an older course)."""
     target.mkdir(parents=True, exist_ok=True)
-    copied, kept = [], []
+    copied, same, kept = [], [], []
     for source in sorted(notebooks_dir().glob("*.ipynb")):
         destination = target / source.name
-        if destination.exists():
-            kept.append(source.name)
-        else:
+        if not destination.exists():
             shutil.copyfile(source, destination)
             copied.append(source.name)
-    return copied, kept
+        elif destination.read_bytes() == source.read_bytes():
+            same.append(source.name)
+        else:
+            kept.append(source.name)
+    return copied, same, kept
 
 
 def missing_for_course() -> list[str]:
@@ -47,11 +50,11 @@ def missing_for_course() -> list[str]:
     return [pip_name for module, pip_name in COURSE_MODULES.items() if importlib.util.find_spec(module) is None]
 
 
-def _report(target: Path, copied: list[str], kept: list[str]) -> str:
+def _report(target: Path, copied: list[str], same: list[str], kept: list[str]) -> str:
     """What happened, what is missing and how to start, as the learner reads it."""
-    lines = [f"normlab course in {target}: {len(copied)} notebook(s) copied."]
+    lines = [f"normlab course in {target}: {len(copied)} notebook(s) copied, {len(same)} already up to date."]
     if kept:
-        lines.append(f"Kept {len(kept)} file(s) already there, unchanged (your work is never overwritten):")
+        lines.append(f"Kept {len(kept)} notebook(s) that differ from the course's (your work is never overwritten):")
         lines += [f"  {name}" for name in kept]
         lines.append("To get the course's version of one, rename or delete yours and run this command again.")
     missing = missing_for_course()

@@ -151,7 +151,7 @@ def check_running_pair(mean: torch.Tensor | None, var: torch.Tensor | None, trai
 
 
 def check_groups(x: torch.Tensor, num_groups: int) -> None:
-    """GroupNorm splits C = x.shape[1] channels into num_groups equal groups (and, from torch 2.15, needs both)."""
+    """GroupNorm splits C = x.shape[1] channels into num_groups equal groups (and, from torch 2.14, needs both)."""
     c = x.shape[1]
     if refuses_empty_group_norm():
         if c == 0:

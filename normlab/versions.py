@@ -50,10 +50,10 @@ def pairs_running_stats(version: tuple[int, int] | None = None) -> bool:
 
 
 def refuses_empty_group_norm(version: tuple[int, int] | None = None) -> bool:
-    """Does group_norm refuse zero channels or an empty H×W? From torch 2.15 on ("Expected number of channels to be
-    greater than 0" / "Expected HxW to be greater than 0", checked before the groups divide C); before, such an
+    """Does group_norm refuse zero channels or an empty H×W? From torch 2.14 on ("Expected number of channels to be
+    greater than 0" / "Expected HxW to be greater than 0", checked before the groups divide C); up to 2.13, such an
     input gave an empty output."""
-    return (torch_version() if version is None else version) >= (2, 15)
+    return (torch_version() if version is None else version) >= (2, 14)
 
 
 def versions_line() -> str:

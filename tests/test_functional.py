@@ -145,7 +145,7 @@ def test_empty_inputs_match_torch_and_leave_running_stats(shape):
     same(ours[0], theirs[0])
     same(ours[1], theirs[1])
     same(nlF.layer_norm(x, shape[-1:]), F.layer_norm(x, shape[-1:]))
-    if len(shape) > 2 and 0 in shape[2:] and refuses_empty_group_norm():  # torch 2.15: no positions, no GroupNorm
+    if len(shape) > 2 and 0 in shape[2:] and refuses_empty_group_norm():  # torch 2.14: no positions, no GroupNorm
         for group_norm in (nlF.group_norm, F.group_norm):
             with pytest.raises(RuntimeError, match="Expected HxW to be greater than 0"):
                 group_norm(x, 1)

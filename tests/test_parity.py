@@ -81,7 +81,7 @@ def test_eps_rule_by_version():
 
 @pytest.mark.parametrize("shape", [(2, 0), (2, 0, 3), (2, 4, 0), (0, 4, 0), (2, 3, 0)])
 def test_empty_group_norm_rule_follows_this_torch(shape):
-    """torch 2.15 refuses GroupNorm with no channels or no positions (normlab.versions), older torch returns empty."""
+    """torch 2.14 refuses GroupNorm with no channels or no positions (normlab.versions), older torch returns empty."""
     args, kwargs = (torch.zeros(shape), 1 if shape[1] != 3 else 2), {}
     _, torch_error = _run(F.group_norm, args, kwargs)
     _, our_error = _run(nlF.group_norm, args, kwargs)
