@@ -58,7 +58,7 @@ dist: setup ## build dist/normlab-*.whl and the sdist (the package and the noteb
 	rm -rf dist
 	$(BIN)/python -m build --no-isolation --outdir dist . 2>&1 | tail -1
 
-# nox finds python3.11 and python3.13 on PATH; where pyenv manages them, every installed version is put there.
+# nox finds python3.11, python3.12 and python3.13 on PATH; where pyenv manages them, every installed version is put there.
 test-matrix: dist ## the wheel on Py 3.11/torch 2.4, Py 3.12/torch 2.14, Py 3.13/torch 2.15: unit + strict nbval (STACK=newest for one; GBs)
 	$(if $(shell command -v pyenv),PYENV_VERSION=$$(pyenv versions --bare | paste -sd: -)) \
 		timeout 3600 $(BIN)/nox -f noxfile.py $(if $(STACK),-k $(STACK))
