@@ -1,5 +1,7 @@
 """Maintainers only: re-execute notebooks in place to refresh their stored outputs (make refresh [NB=...]).
 
+Each runs through tools/run_notebook.py, which leaves the reveal cells without output.
+
 Refuses to start if any chosen notebook has uncommitted changes (or is untracked): a learner's or an author's
 unsaved work is never overwritten. It names every such notebook and changes nothing.
 """
@@ -32,8 +34,7 @@ def refresh(paths: list[Path]) -> None:
                  f"  {names}\nnothing was changed")
     for path in paths:
         print(f"refresh: executing {path}", flush=True)
-        subprocess.run([sys.executable, "-m", "nbconvert", "--to", "notebook", "--execute", "--inplace", str(path)],
-                       check=True)
+        subprocess.run([sys.executable, str(Path(__file__).with_name("run_notebook.py")), str(path)], check=True)
 
 
 if __name__ == "__main__":
