@@ -38,7 +38,7 @@ def test_normalize_exercises(exercise, layer, dims, bad_dims) -> None:
     for bad in bad_dims:
         verdict = exercise(wrong(x, bad))
         assert verdict.mistakes == (f"dims{bad}",)
-        assert f"you reduced over dims {bad} = " in str(verdict) and f"{type(layer).__name__} on" in str(verdict)
+        assert f"your statistics come from dims {bad} = " in str(verdict) and f"{type(layer).__name__} on" in str(verdict)
         assert str(dims) not in str(verdict)  # the mistake is named, the right dims are not given away
     assert exercise(x).mistakes == ("unknown",)
     assert exercise(x[:1]).mistakes == ("shape",)
@@ -48,8 +48,8 @@ def test_normalize_exercises(exercise, layer, dims, bad_dims) -> None:
 def test_dims_message_names_layer_and_layout() -> None:
     x = check.batchnorm1d_3d.x
     assert str(check.batchnorm1d_3d(wrong(x, (0,)))) == (
-        "✗ batchnorm1d_3d: you reduced over dims (0,) = N: that gives one mean per (C, L), but BatchNorm1d on "
-        "(N, C, L) keeps one mean per C.")
+        "✗ batchnorm1d_3d: your statistics come from dims (0,) = N: one mean per (C, L); which elements does "
+        "BatchNorm1d on (N, C, L) put in one group?")
 
 
 def test_running_var_exercise() -> None:

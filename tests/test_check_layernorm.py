@@ -30,8 +30,8 @@ def test_tokens_batchnorm_instead_of_layernorm_is_named_in_letters() -> None:
     x = layernorm_tokens.x
     verdict = layernorm_tokens(nn.BatchNorm1d(3)(x))  # BatchNorm1d reads T as channels: reduces over (B, E)
     assert verdict.mistakes == ("dims(0, 2)",)
-    assert "you reduced over dims (0, 2) = B, E: that gives one mean per T, but LayerNorm(E) on (B, T, E) keeps " \
-        "one mean per (B, T)" in str(verdict)
+    assert "your statistics come from dims (0, 2) = B, E: one mean per T; which elements does LayerNorm(E) on " \
+        "(B, T, E) put in one group?" in str(verdict) and "per (B, T)" not in str(verdict)
     assert layernorm_tokens(by_hand(x, (1, 2))).mistakes == ("dims(1, 2)",)  # LayerNorm([T, E]): whole sentence
 
 

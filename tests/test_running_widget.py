@@ -32,7 +32,7 @@ def test_momentum_slider_changes_the_rule_and_the_numbers() -> None:
     assert "(1 - 0.5000)" in w.text.value
     assert f"<b>{_torch_running_mean(trace.batches, 0.5, 5):.4f}</b>" in w.text.value
     assert torch.equal(w.trace.running_mean, trace.running_mean)
-    assert "d2l/Keras 0.50" in w.text.value
+    assert "written 0.50 where momentum weighs the old value" in w.text.value
 
 
 def test_batch_size_slider_redraws_with_new_batches() -> None:
@@ -46,7 +46,7 @@ def test_batch_size_slider_redraws_with_new_batches() -> None:
 def test_running_picture_has_the_title_and_the_true_values() -> None:
     trace = simulate_running_stats(20, 0.2, 4, seed=1)
     picture = running_picture(trace, step=7)
-    assert "momentum 0.20 = d2l/Keras 0.80" in " ".join(texts(picture.svg)) and "d2l/Keras 0.80" in repr(picture)
+    assert "momentum 0.20; written 0.80" in " ".join(texts(picture.svg)) and "written 0.80" in repr(picture)
     assert {"running_mean", "running_var", "true mean", "true var"} <= set(texts(picture.svg))
 
 

@@ -94,12 +94,11 @@ batchnorm2d_running_mean = Exercise(
     lambda x, running_mean0: running_outcomes(running_mean0, x.double().mean((0, 2, 3)), 0.1))
 
 _SHAPE_MISTAKES = {
-    "d2l_shape": "(1, C, 1, 1) is how d2l's from-scratch BatchNorm stores gamma so that it broadcasts; torch's "
-                 "parameter holds just its values, without the size-1 dims, and views them when it computes",
-    "layernorm_shape": "(C, H, W) is LayerNorm([C, H, W])'s elementwise affine shape; BatchNorm2d does not keep "
-                       "a gamma per pixel",
-    "batch_shape": "gamma does not depend on the sample: the same gamma serves every image of the batch",
-    "spatial_shape": "gamma does not depend on the pixel position",
+    "d2l_shape": "that is the shape d2l's from-scratch BatchNorm gives gamma, with size-1 dims so that it "
+                 "broadcasts; torch's layer stores it differently",
+    "layernorm_shape": "that shape is one gamma per channel and pixel",
+    "batch_shape": "that shape is one gamma per image of the batch",
+    "spatial_shape": "that shape is one gamma per pixel position, shared by the channels",
 }
 
 batchnorm2d_weight_shape = Exercise(

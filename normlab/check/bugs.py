@@ -41,9 +41,9 @@ bug_layer_norm = FunctionExercise(
                                       "nn.LayerNorm, and on the 3 x 5 input it raises; compare the shape of the "
                                       "statistics with the shape of x"),
      "unbiased": (lambda x: (x - x.mean(-1, keepdim=True)) / torch.sqrt(x.var(-1, keepdim=True) + EPS),
-                  "now it runs everywhere, but it uses the unbiased variance; LayerNorm divides by n"),
+                  "now it runs everywhere, but each row of its output has variance (n - 1) / n, a little under 1"),
      "columns": (lambda x: (x - x.mean(0, keepdim=True)) / torch.sqrt(x.var(0, unbiased=False, keepdim=True) + EPS),
-                 "now it normalizes each column (dim 0); LayerNorm normalizes each row over its last dim")})
+                 "now it runs everywhere, but each column (dim 0) of its output has mean 0, and its rows do not")})
 
 
 # 01: BatchNorm1d in training, by hand, with eps outside the square root
@@ -60,9 +60,11 @@ bug_batch_norm = FunctionExercise(
     lambda x: F.batch_norm(x, None, None, training=True),
     {"original": (_bn_eps_broken, "still the original bug: the features that vary match nn.BatchNorm1d, the "
                                   "feature that barely varies does not; look at what happens when var is tiny"),
-     "unbiased": (lambda x: (x - x.mean(0)) / torch.sqrt(x.var(0) + EPS), "it now uses the unbiased variance"),
+     "unbiased": (lambda x: (x - x.mean(0)) / torch.sqrt(x.var(0) + EPS),
+                  "now every feature is a little off: each column's output variance is (n - 1) / n, under 1"),
      "no_eps": (lambda x: (x - x.mean(0)) / torch.sqrt(x.var(0, unbiased=False)),
-                "eps is gone entirely; it belongs inside the square root")})
+                "now the feature that barely varies comes out with variance 1, where nn.BatchNorm1d's is far below "
+                "1 (a constant feature would give nan)")})
 
 
 # 02: BatchNorm1d on (N, C, L), one channel at a time, with the unbiased variance
@@ -81,8 +83,8 @@ bug_channel_loop = FunctionExercise(
     lambda x: F.batch_norm(x, None, None, training=True),
     {"original": (_channel_loop_broken, "still the original bug: every output is close to nn.BatchNorm1d's but a "
                                         "few percent too small, so each channel's output variance is below 1"),
-     "per_sample": (lambda x: F.instance_norm(x), "each sample's channel is now normalized on its own: BatchNorm "
-                                                  "shares one mean per channel across the batch")})
+     "per_sample": (lambda x: F.instance_norm(x), "now every (sample, channel) row of the output has mean 0 on "
+                                                  "its own: one group per sample and channel")})
 
 
 # 03: BatchNorm2d by hand, statistics without keepdim
@@ -143,17 +145,29 @@ def _predict_harness(fn, args):
     if not isinstance(out, torch.Tensor):
         raise TypeError(f"predict must return the predictions as a tensor, not a {type(out).__name__}")
     stats = torch.cat([b.reshape(-1).float() for name, b in model.named_buffers() if name.endswith(("mean", "var"))])
-    return out.detach(), stats
+    return out.detach(), stats, model.training
+
+
+def _predict_fixed(model, x):
+    was_training = model.training
+    out = _predict_broken(model.eval(), x)
+    model.train(was_training)
+    return out
 
 
 bug_predict = FunctionExercise(
     "bug_predict", "Repair predict(model, x): the trained model's predictions for x, computed in batches of 2, "
-    "that must not depend on the batching and must leave the model's running statistics as they are.",
+    "that must not depend on the batching and must leave the model as it found it (statistics and mode).",
     lambda: [Case("20 test points", (_model_and_data()[1],))],
-    lambda model, x: _predict_broken(model.eval(), x), {
+    _predict_fixed, {
         "original": (_predict_broken, "still the original bug: each prediction depends on the other sample in its "
-                                      "batch of 2, and the model's running statistics moved")},
-    harness=_predict_harness, atol=1e-5)
+                                      "batch of 2, and the model's running statistics moved"),
+        "left_in_eval": (lambda model, x: _predict_broken(model.eval(), x),
+                         "the predictions and the running statistics are right now, but a model that came in "
+                         "training mode leaves predict in eval mode: the training loop that called it would go on "
+                         "in the wrong mode")},
+    harness=_predict_harness, parts=("the predictions", "the running statistics", "model.training afterwards"),
+    atol=1e-5)
 
 
 # 06: BatchNorm2d on a channels-last batch, moved with reshape
@@ -169,6 +183,6 @@ bug_nhwc = FunctionExercise(
     lambda x, bn: bn(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1), {
         "original": (_nhwc_broken, "still the original bug: it runs and keeps the shape, but each channel's "
                                    "statistics mix values of different channels and pixels"),
-        "not_back": (lambda x, bn: bn(x.permute(0, 3, 1, 2)), "right values, but returned channels first; the "
-                                                              "task asks for the result channels last")},
+        "not_back": (lambda x, bn: bn(x.permute(0, 3, 1, 2)), "right values, but the result has the channels in "
+                                                              "dim 1: shape (N, C, H, W)")},
     harness=lambda fn, args: fn(*args, nn.BatchNorm2d(args[0].shape[-1])).detach(), atol=1e-5)

@@ -18,14 +18,15 @@ def _x() -> torch.Tensor:
 
 instance_norm_dims = Exercise(
     "instance_norm_dims",
-    "x has shape (N, C, L) = (2, 3, 4). Use normlab.normalize(x, dims) to compute what nn.InstanceNorm1d(3) "
-    "returns (eps = 1e-5): which dims does it reduce over?",
+    "x has shape (N, C, L) = (2, 3, 4). nn.InstanceNorm1d(3), which notebook 09 meets properly, normalizes each "
+    "channel of each sample on its own: one mean and variance per (sample, channel). Reproduce its output "
+    "(eps = 1e-5) with normlab.normalize(x, dims).",
     {"x": _x()},
     lambda x: normalization_outcomes(x, (2,), 1e-5, "InstanceNorm1d"))
 
 layer_norm_dims = Exercise(
     "layer_norm_dims",
-    "x has shape (N, C, L) = (2, 3, 4). Use normlab.normalize(x, dims) to compute what "
-    "nn.LayerNorm([3, 4], elementwise_affine=False) returns (eps = 1e-5).",
+    "x has shape (N, C, L) = (2, 3, 4). Compute what nn.LayerNorm([3, 4], elementwise_affine=False) returns "
+    "(eps = 1e-5) with elementary tensor operations.",
     {"x": _x()},
     lambda x: normalization_outcomes(x, (1, 2), 1e-5, "LayerNorm([C, L])"))

@@ -24,9 +24,9 @@ def _channels_outcomes(x: torch.Tensor) -> tuple[list[Outcome], dict[str, str]]:
     n, c, h, w = x.shape
     moved = x.reshape(n, h, w, c)  # the reshape a learner writes for "channels last"
     scrambled = right(normalization_outcomes(moved, (3,), 1e-5, "LayerNorm(C)", layout="(N, H, W, C)")[0])
-    messages["not_back"] = "right values, but still channels last (N, H, W, C): move the channels back to dim 1"
-    messages["reshape"] = ("reshape keeps the memory order, so it mixed channels and pixels instead of moving the "
-                           "channel dim: only a permute moves a dim")
+    messages["not_back"] = f"right values, but your tensor has shape {(n, h, w, c)}: the layout (N, H, W, C)"
+    messages["reshape"] = ("the groups of your result mix channels and pixels: the values normalized together are "
+                           "not the C channel values of one pixel")
     return [*outcomes, Outcome(right(outcomes).permute(0, 2, 3, 1), ("not_back",)),
             Outcome(scrambled.reshape(n, c, h, w), ("reshape",))], messages
 
@@ -41,17 +41,15 @@ layernorm_tokens = Exercise(
 layernorm_channels = Exercise(
     "layernorm_channels",
     "x has shape (N, C, H, W) = (2, 3, 2, 2). Compute by hand a channels-only LayerNorm: for every sample and "
-    "pixel, normalize the C = 3 channel values (what nn.LayerNorm(3) gives when the channels are the last dim). "
-    "Keep x's layout (N, C, H, W).",
+    "pixel, normalize the C = 3 channel values. Keep x's layout (N, C, H, W).",
     {"x": seeded((2, 3, 2, 2), 41, (0, slice(None), 0, 0))},
     _channels_outcomes)
 
 _SHAPE_MISTAKES = {
-    "per_channel": "that is BatchNorm2d's per-channel gamma; LayerNorm's elementwise affine has one value per "
-                   "normalized element",
-    "with_batch": "gamma never has a batch dim: the same gamma serves every sample",
-    "broadcast": "that is how gamma broadcasts against x, but the parameter itself has no size-1 batch dim",
-    "last_dim": "that would be LayerNorm(W)'s gamma; here normalized_shape names more dims",
+    "per_channel": "that shape is one gamma per channel, shared by every pixel of the channel",
+    "with_batch": "a gamma of that shape would be different for every sample of the batch",
+    "broadcast": "that shape has a size-1 batch dim: it is how gamma can be viewed to broadcast against x",
+    "last_dim": "that shape is one gamma per position along the last dim only",
 }
 
 layernorm_weight_shape = Exercise(

@@ -18,9 +18,9 @@ def _tokens_outcomes(x: torch.Tensor) -> tuple[list[Outcome], dict[str, str]]:
                                                 layout="(B, T, E)")
     b, t, e = x.shape
     scrambled = right(normalization_outcomes(x.reshape(b, e, t), (0, 2), 1e-5, "BatchNorm1d(E)")[0])
-    messages["not_back"] = "right values, but still (B, E, T): give the output x's layout (B, T, E) again"
-    messages["reshape"] = ("reshape keeps the memory order, so it mixed tokens and features instead of swapping "
-                           "the two dims: only a transpose (or permute) moves a dim")
+    messages["not_back"] = f"right values, but your tensor has shape {(b, e, t)}: the layout (B, E, T)"
+    messages["reshape"] = ("the groups of your result mix tokens and features: the values normalized together are "
+                           "not one feature's values over the batch")
     return [*outcomes, Outcome(right(outcomes).transpose(1, 2), ("not_back",)),
             Outcome(scrambled.reshape(b, t, e), ("reshape",))], messages
 
@@ -33,11 +33,10 @@ tokens_batchnorm = Exercise(
     _tokens_outcomes)
 
 _PERMUTE_MISTAKES = {
-    "inverse": "that order takes (N, C, H, W) to (N, H, W, C), the way back; permute(order) puts the OLD dim "
-               "order[i] at position i",
-    "swapped_hw": "this also swaps H and W (the image is transposed); keep H before W",
-    "reshape": "that is the target shape, not a dims order: reshape to it would keep the memory order and "
-               "scramble pixels across channels; permute takes the order of the old dims",
+    "inverse": "x.permute with that order gives shape (N, W, C, H) here: try it on a tensor of shape (2, 5, 7, 3)",
+    "swapped_hw": "x.permute with that order gives the right shape only when H == W: the image comes out "
+                  "transposed",
+    "reshape": "those are sizes, not dim indices: permute takes a reordering of 0, 1, 2, 3",
 }
 
 nhwc_to_nchw = Exercise(

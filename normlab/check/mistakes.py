@@ -2,8 +2,8 @@
 
 `normalization_outcomes` computes (x - mean) / sqrt(var + eps) over every choice of dims, with and without each
 slip (unbiased variance, dividing by the variance, no eps, eps outside the square root); `running_outcomes` one
-running-statistic update, right and wrong; `mean_outcomes` the per-channel mean. Each message names the mistake
-in words and never states the expected value.
+running-statistic update, right and wrong; `mean_outcomes` the per-channel mean. Each message describes the
+learner's result (its groups, its spread, its shape) and never states the expected value, dims or correction.
 """
 
 from __future__ import annotations
@@ -19,34 +19,34 @@ from normlab.layouts import layout_of, parse_layout
 __all__ = ["MISTAKES", "dims_mistake", "right", "normalization_outcomes", "running_outcomes", "mean_outcomes"]
 
 MISTAKES = {
-    "unbiased": "you used the unbiased variance (x.var() divides by n - 1); normalization uses the biased one, "
-                "which divides by n",
-    "variance": "you divided by the variance; divide by the standard deviation, the square root of var + eps",
-    "no_eps": "you left out eps, which goes inside the square root: sqrt(var + eps)",
-    "eps_outside": "you added eps outside the square root, sqrt(var) + eps; it belongs inside: sqrt(var + eps)",
-    "d2l_momentum": "you used the d2l/Keras convention (momentum = weight of the OLD value) with torch's number; "
-                    "torch's momentum is the weight of the NEW batch statistic",
-    "biased_running_var": "the running variance is updated with the UNBIASED batch variance (n / (n - 1) times "
-                          "the biased one), even though the output uses the biased one",
-    "no_update": "your result is the batch statistic itself: the update starts from the running value the layer "
-                 "holds before the step and moves it only a momentum-sized part of the way",
-    "from_zero": "you started the update from 0; start from the running value the layer holds before this step",
-    "bare_int": "a shape is a tuple, even when it has one dim: write it with a trailing comma",
-    "keepdim": "right values, but the running statistic has one entry per channel, with no size-1 dims kept",
+    "unbiased": "each group of your output has variance (n - 1) / n, a little under 1: something divides by n - 1",
+    "variance": "your output's spread depends on the input's: a group that varies a lot comes out squeezed, one "
+                "that barely varies comes out stretched",
+    "no_eps": "nearly right, but where a channel barely varies your output still has variance 1, and the layer's "
+              "has far less (a channel with zero variance would give you nan)",
+    "eps_outside": "nearly right, but where a channel barely varies your output's spread differs from the layer's: "
+                   "look at how a tiny variance goes through your formula",
+    "d2l_momentum": "your update weighs the old running value by the momentum number and the batch statistic by "
+                    "1 - momentum; read again what torch's momentum multiplies",
+    "biased_running_var": "your running_var moved toward the same batch variance the output divides by; the layer "
+                          "stores another estimate of the batch's variance",
+    "no_update": "your result is the batch statistic itself: the running value the layer held before the step did "
+                 "not enter",
+    "from_zero": "your result is what the update gives when the layer held 0 before the step",
+    "bare_int": "you answered with an int; a shape is a tuple",
+    "keepdim": "right values, but not the running statistic's shape: compare answer.shape with the layer's "
+               "running_mean.shape",
 }
 
 
-def dims_mistake(dims: tuple[int, ...], right: tuple[int, ...], layer: str, layout: str) -> str:
-    """'you reduced over dims (0,) = N only: one mean per (C, L), but BatchNorm1d keeps one per C'."""
+def dims_mistake(dims: tuple[int, ...], layer: str, layout: str) -> str:
+    """'your statistics come from dims (0,) = N: one mean per (C, L); which elements does BatchNorm1d group?'."""
     letters = parse_layout(layout)
-
-    def per(reduced: tuple[int, ...]) -> str:
-        kept = [letters[d] for d in range(len(letters)) if d not in reduced]
-        return ("per (" + ", ".join(kept) + ")" if len(kept) > 1 else f"per {kept[0]}") if kept else "in all"
-
+    kept = [letters[d] for d in range(len(letters)) if d not in dims]
+    per = ("per (" + ", ".join(kept) + ")" if len(kept) > 1 else f"per {kept[0]}") if kept else "for the whole tensor"
     named = ", ".join(letters[d] for d in dims)
-    return (f"you reduced over dims {dims} = {named}: that gives one mean {per(dims)}, but {layer} on "
-            f"{layout} keeps one mean {per(right)}")
+    return (f"your statistics come from dims {dims} = {named}: one mean {per}; which elements does {layer} on "
+            f"{layout} put in one group?")
 
 
 def right(outcomes: list[Outcome]) -> torch.Tensor:
@@ -78,7 +78,7 @@ def normalization_outcomes(x: torch.Tensor, dims: Iterable[int], eps: float, lay
         if bias is not None:
             y = y + bias.double().reshape(shape)
         if d != right_dims:
-            messages[f"dims{d}"] = dims_mistake(d, right_dims, layer, layout)
+            messages[f"dims{d}"] = dims_mistake(d, layer, layout)
         outcomes.append(Outcome(y, ((f"dims{d}",) if d != right_dims else ()) + slip))
     return outcomes, messages
 
@@ -108,7 +108,7 @@ def mean_outcomes(x: torch.Tensor, dims: Iterable[int], layer: str) -> tuple[lis
     for k in range(1, x.dim() + 1):
         for d in combinations(range(x.dim()), k):
             wrong = () if d == right_dims else (f"dims{d}",)
-            messages[f"dims{d}"] = dims_mistake(d, right_dims, layer, layout)
+            messages[f"dims{d}"] = dims_mistake(d, layer, layout)
             outcomes.append(Outcome(x.mean(dim=d), wrong))
             outcomes.append(Outcome(x.mean(dim=d, keepdim=True), (*wrong, "keepdim")))
     return outcomes, messages

@@ -34,7 +34,7 @@ predict_values_per_mean = prediction(
     "predict_values_per_mean",
     "x has shape (N, C, L) = (3, 4, 5). How many values go into each mean that nn.BatchNorm1d(4) computes in "
     "training? A number.",
-    15, {3: "3 = N would count only the batch; BatchNorm1d on (N, C, L) also averages over the positions L",
+    15, {3: "3 = N counts only the samples of the batch",
          5: "5 = L would be one mean per sample and channel, InstanceNorm1d's choice",
          20: "20 = C·L would be one mean per sample, LayerNorm's choice",
          60: "60 would be one mean for the whole tensor",

@@ -19,9 +19,8 @@ running_mean_update = Exercise(
     lambda x, running_mean0: running_outcomes(running_mean0, x.double().mean(0), 0.1))
 
 _MOMENTUM_MISTAKES = {
-    "d2l_momentum": "that is the d2l/Keras number, the weight of the OLD running value; torch's momentum is the "
-                    "weight of the NEW batch value",
-    "percent": "momentum is a fraction in [0, 1], not a percentage",
+    "d2l_momentum": "with that momentum torch's layer would keep 10% of its old running value each step, not 90%",
+    "percent": "that is a percentage; momentum is a fraction in [0, 1]",
 }
 
 torch_momentum = Exercise(
@@ -33,12 +32,14 @@ torch_momentum = Exercise(
                            Outcome(100 * (1 - d2l_momentum), ("percent",))], _MOMENTUM_MISTAKES))
 
 _EVAL_MISTAKES = {
-    "batch_stats": "in eval mode BatchNorm normalizes with running_mean and running_var, not with the batch's "
-                   "own mean and variance (that is train mode, i.e. a forgotten model.eval())",
-    "variance": "you divided by the running variance; divide by its square root (with eps inside)",
-    "no_eps": "you left out eps, which goes inside the square root with the running variance",
-    "eps_outside": "you added eps outside the square root; it goes inside, with the running variance",
-    "no_affine": "you left out the affine step: multiply by weight, then add bias",
+    "batch_stats": "each column of your output has mean bias and spread |weight|: it was normalized with the "
+                   "statistics of these 4 samples themselves, as in training mode",
+    "variance": "your output is off most where running_var is far from 1: channel 1 (running_var 0.25) comes out "
+                "twice as spread as the layer's",
+    "no_eps": "nearly right, but channel 2, whose running_var is tiny, comes out more spread than the layer's",
+    "eps_outside": "nearly right, but channel 2, whose running_var is tiny, differs from the layer's: look at how a "
+                   "tiny variance goes through your formula",
+    "no_affine": "your output ignores weight and bias: it is what the layer gives with weight 1 and bias 0",
 }
 
 

@@ -31,8 +31,8 @@ class Verdict:
 
     @classmethod
     def wrong(cls, name: str, text: str, mistakes: tuple[str, ...]) -> Verdict:
-        """'✗ name: text', with the mistakes it recognised."""
-        return cls(False, f"✗ {name}: {text}", mistakes)
+        """'✗ name: text', with the mistakes it recognised (a question ends the text without a full stop)."""
+        return cls(False, f"✗ {name}: {text.replace('?.', '?')}", mistakes)
 
     def __bool__(self) -> bool:
         return self.ok

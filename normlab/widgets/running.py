@@ -20,8 +20,8 @@ def _title(trace: RunningTrace) -> str:
     """What each batch statistic reduces over, and the update rule with this momentum."""
     m = trace.momentum
     rule = ("cumulative average (momentum=None)" if m is None else
-            f"running = {1 - m:.2f}·running + {m:.2f}·batch (torch momentum {m:.2f} = d2l/Keras "
-            f"{convert_momentum(m, 'torch', 'd2l'):.2f})")
+            f"running = {1 - m:.2f}·running + {m:.2f}·batch (torch momentum {m:.2f}; written "
+            f"{convert_momentum(m, 'torch', 'd2l'):.2f} where momentum weighs the old value)")
     return f"each batch statistic reduces over the batch: N = {trace.batches.shape[1]} values\n{rule}"
 
 
