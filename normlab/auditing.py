@@ -48,6 +48,7 @@ class AuditRow:
     frozen: bool | None  # weight and bias do not require grad (None: it has no weight)
     per_group: int | None = None  # GroupNorm: channels of dim 1 in each group
     features_last: bool | None = None  # a 3-D input whose last dim looks like features (None: cannot tell)
+    after_bias: str | None = None  # the Linear or convolution with a bias whose output it normalizes
 
 
 def _reduces(module: nn.Module, shape: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
@@ -74,10 +75,25 @@ def _statistics(module: nn.Module) -> str:
 
 
 class _Layouts:
-    """Forward hooks on every module that remember, for each output tensor, whether its last dim holds features."""
+    """Forward hooks on every module that remember, for each output tensor, whether its last dim holds features,
+    and which Linear or convolution with a bias produced it."""
 
     def __init__(self) -> None:
         self.tags: dict[int, tuple[torch.Tensor, bool]] = {}  # id -> (the tensor, kept alive; features last?)
+        self.biased: dict[int, tuple[torch.Tensor, str]] = {}  # id -> (the tensor, the biased layer's name)
+
+    def producer(self, name: str) -> object:
+        """A forward hook that records outputs of a Linear or convolution that adds a bias."""
+        def hook(module: nn.Module, args: tuple, out: object) -> None:
+            per_channel = isinstance(module, nn.modules.conv._ConvNd) or (isinstance(out, torch.Tensor) and
+                                                                         out.dim() == 2)  # its bias runs along dim 1
+            if isinstance(out, torch.Tensor) and getattr(module, "bias", None) is not None and per_channel:
+                self.biased[id(out)] = (out, name)
+        return hook
+
+    def bias_before(self, x: torch.Tensor) -> str | None:
+        """The name of the biased Linear or convolution whose output x is, if any."""
+        return self.biased[id(x)][1] if id(x) in self.biased else None
 
     def hook(self, module: nn.Module, args: tuple, out: object) -> None:
         if not isinstance(out, torch.Tensor) or out.dim() != 3:  # only (B, T, E) vs (N, C, L) is ever asked
@@ -96,7 +112,8 @@ class _Layouts:
         return None
 
 
-def _row(name: str, module: nn.Module, shape: tuple[int, ...], features_last: bool | None = None) -> AuditRow:
+def _row(name: str, module: nn.Module, shape: tuple[int, ...], features_last: bool | None = None,
+         after_bias: str | None = None) -> AuditRow:
     dims, values = _reduces(module, shape)
     statistics = _statistics(module)
     params = list(module.parameters(recurse=False))  # weight and bias, when the layer has them
@@ -104,7 +121,7 @@ def _row(name: str, module: nn.Module, shape: tuple[int, ...], features_last: bo
     per_group = shape[1] // module.num_groups if isinstance(module, GROUP_KINDS) else None
     return AuditRow(name or "(the model itself)", type(module).__name__, shape, dims,
                     0 if statistics.startswith("running") else values, "train" if module.training else "eval",
-                    statistics, frozen_, per_group, features_last)
+                    statistics, frozen_, per_group, features_last, after_bias)
 
 
 @dataclass(frozen=True)
@@ -150,15 +167,18 @@ def audit(model: nn.Module, *example_inputs: object) -> AuditReport:
     if not example_inputs:
         raise ValueError("audit(model, *example_inputs): give the inputs the model is called with, e.g. "
                          "audit(model, torch.randn(8, 3, 32, 32)).")
-    seen: list[tuple[str, nn.Module, tuple[int, ...], bool | None]] = []
+    seen: list[tuple[str, nn.Module, tuple[int, ...], bool | None, str | None]] = []
     layouts = _Layouts()
 
     def record(module: nn.Module, args: tuple, name: str) -> None:
-        seen.append((name, module, tuple(args[0].shape), layouts.features_last(args[0])))
+        seen.append((name, module, tuple(args[0].shape), layouts.features_last(args[0]),
+                     layouts.bias_before(args[0])))
 
     hooks = [m.register_forward_pre_hook(lambda m, args, name=name: record(m, args, name))
              for name, m in model.named_modules() if isinstance(m, NORM_KINDS)]
     hooks += [m.register_forward_hook(layouts.hook) for m in model.modules()]
+    hooks += [m.register_forward_hook(layouts.producer(name)) for name, m in model.named_modules()
+              if isinstance(m, (nn.Linear, nn.modules.conv._ConvNd))]
     saved = {name: b.clone() for name, b in model.named_buffers()}  # a forward in train mode moves running stats
     try:
         with torch.no_grad():

@@ -57,7 +57,29 @@ def _frozen_but_training(row, module: nn.Module) -> str | None:  # noqa: ANN001
             "(normlab.frozen.freeze_batchnorm).")
 
 
-RULES = (_square_tokens, _few_values, _channels_last_layer_norm, _frozen_but_training)
+def _bias_before_batchnorm(row, module: nn.Module) -> str | None:  # noqa: ANN001
+    """A Linear or convolution with a bias feeding a BatchNorm: the mean subtraction cancels the bias."""
+    if row.after_bias is None or row.statistics != "batch":
+        return None
+    return (f"{row.name}: {row.kind} normalizes the output of layer '{row.after_bias}', which adds a bias. The "
+            "BatchNorm subtracts each channel's mean, so that bias changes nothing, gets a zero gradient and never "
+            "learns "
+            f"(notebook 03). Fix: build '{row.after_bias}' with bias=False; the BatchNorm's own bias does the shift.")
+
+
+def _momentum_of_the_old_value(row, module: nn.Module) -> str | None:  # noqa: ANN001
+    """A BatchNorm momentum of 0.5 or more: torch weighs the NEW statistic by it (Keras and d2l-zh the old value)."""
+    momentum = getattr(module, "momentum", None)
+    if row.statistics not in ("batch", "running") or momentum is None or momentum < 0.5:
+        return None
+    return (f"{row.name}: momentum={momentum:g}. In torch momentum is the weight of the NEW batch statistic, so the "
+            f"running statistics keep only {1 - momentum:.0%} of their value at each step and follow the last few "
+            "batches (notebook 05). Keras and d2l-zh's momentum is the weight of the OLD value; if that is the "
+            f"number you meant, pass momentum={1 - momentum:g}.")
+
+
+RULES = (_square_tokens, _few_values, _channels_last_layer_norm, _frozen_but_training, _bias_before_batchnorm,
+         _momentum_of_the_old_value)
 
 
 def warnings_for(row, module: nn.Module) -> list[str]:  # noqa: ANN001

@@ -124,8 +124,9 @@ def cube_svg(ids: torch.Tensor, title: str = "", unit: float = 22) -> str:
 
 
 def _title(norm: str, ids: torch.Tensor, groups: int) -> str:
-    """'BatchNorm over (N, H·W): 6 groups of 20'."""
-    name = f"GroupNorm({groups} groups)" if norm == "GroupNorm" else norm
+    """'BatchNorm over (N, H·W): 6 groups of 20'; LayerNorm is the paper's, per image (not ConvNeXt's, per pixel)."""
+    names = {"GroupNorm": f"GroupNorm({groups} groups)", "LayerNorm": "the paper's LayerNorm (per image)"}
+    name = names.get(norm, norm)
     count = int(ids.max()) + 1
     over = {"BatchNorm": "N, H·W", "LayerNorm": "C, H·W", "InstanceNorm": "H·W", "GroupNorm": "C/G, H·W"}[norm]
     return f"{name} over ({over}): {count} groups of {ids.numel() // count}"

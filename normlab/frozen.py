@@ -4,6 +4,7 @@
 weight, bias and running statistics are buffers (no optimizer sees them, no forward changes them), and its forward
 is the eval-mode BatchNorm whatever `.train()` says. `recalibrate` recomputes every BatchNorm's running statistics
 as the plain average over a pass of data (momentum=None), as `torch.optim.swa_utils.update_bn` does.
+`pretrained()` and `fine_tune_step(model)` are the small network and the training step notebook 10 freezes it for.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from normlab.swap import swap_modules
 
-__all__ = ["FrozenBatchNorm2d", "freeze_batchnorm", "recalibrate"]
+__all__ = ["FrozenBatchNorm2d", "freeze_batchnorm", "recalibrate", "pretrained", "fine_tune_step"]
 
 
 class FrozenBatchNorm2d(nn.Module):
@@ -84,3 +86,30 @@ def recalibrate(model: nn.Module, batches: Iterable) -> nn.Module:
     for m, momentum in zip(norms, momenta, strict=True):
         m.momentum = momentum
     return model.train(was_training)
+
+
+def pretrained(seed: int = 10) -> nn.Sequential:
+    """A small Conv2d-BatchNorm2d-ReLU-Linear network whose BatchNorm has seen data (eval mode, as loaded)."""
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(),
+                          nn.Linear(4 * 5 * 5, 2))
+    with torch.no_grad():
+        model[1].weight.uniform_(0.5, 1.5)
+        model[1].bias.uniform_(-0.5, 0.5)
+        for _ in range(5):
+            model(torch.randn(8, 3, 5, 5) * 2 + 1)
+    return model.eval()
+
+
+def fine_tune_step(model: nn.Module, seed: int = 11) -> torch.Tensor:
+    """One step of the usual loop: model.train(), forward, cross-entropy, backward, SGD on what requires grad.
+    Returns the output of the forward."""
+    gen = torch.Generator().manual_seed(seed)
+    x, y = torch.randn(8, 3, 5, 5, generator=gen) * 2 + 1, torch.randint(0, 2, (8,), generator=gen)  # (N, C, H, W)
+    model.train()
+    out = model(x)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    if trainable:
+        F.cross_entropy(out, y).backward()
+        torch.optim.SGD(trainable, lr=0.1).step()
+    return out.detach()

@@ -19,7 +19,7 @@ from torch import nn
 from normlab.digits import load_digits
 from normlab.seeds import DTYPE, SEEDS, SeedLinear, SeedsMLP, fit_seeds
 
-__all__ = ["LayerStats", "init_statistics", "median_stats", "Smoothness", "smoothness"]
+__all__ = ["LayerStats", "init_statistics", "median_stats", "Smoothness", "Probe", "smoothness"]
 
 SATURATED = 0.97  # |tanh| above this: the unit's gradient is below 1 - 0.97**2 = 6% of its maximum
 
@@ -104,37 +104,53 @@ class Smoothness:
         return tuple(statistics.median(v) for v in (self.loss_range, self.grad_change, self.beta))
 
 
-def _losses_and_grads(model: SeedsMLP, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Each member's loss (S,) and flattened gradient (S, P) at the current parameters, in train mode."""
-    model.zero_grad()
-    losses = model.losses(*batch)
-    losses.sum().backward()  # member s's parameters get the gradient of its own loss only
-    s = len(model.seeds)
-    return losses.detach(), torch.cat([p.grad.reshape(s, -1) for p in model.parameters()], dim=1)
+def _losses_and_grads(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each seed's loss (S,) and flattened gradient (S, P) at the current parameters, in train mode."""
+    net.zero_grad()
+    losses = F.cross_entropy(net(x).transpose(1, 2), y, reduction="none").mean(1)  # (S,)
+    losses.sum().backward()  # seed s's parameters get the gradient of its own loss only
+    s = len(losses)
+    return losses.detach(), torch.cat([p.grad.reshape(s, -1) for p in net.parameters()], dim=1)
 
 
-def _probe_step(model: SeedsMLP, batch: tuple[torch.Tensor, torch.Tensor], etas: tuple[float, ...],
-                out: list[Smoothness], step: int) -> None:
-    """Santurkar et al.: move a copy of each member along its -gradient by each eta; record the variation."""
-    probe = copy.deepcopy(model).train()  # a copy: its forwards must not move the model's running statistics
-    _, g = _losses_and_grads(probe, batch)
-    start = [(p.detach().clone(), p.grad.detach().clone()) for p in probe.parameters()]
-    losses, changes, betas = [], [], []
-    for eta in etas:
-        with torch.no_grad():
-            for p, (p0, g0) in zip(probe.parameters(), start, strict=True):
-                p.copy_(p0 - eta * g0)
-        loss, g_eta = _losses_and_grads(probe, batch)
-        losses.append(loss)
-        changes.append((g_eta - g).norm(dim=1))
-        betas.append(changes[-1] / (eta * g.norm(dim=1) + 1e-12))
-    losses, changes, betas = torch.stack(losses), torch.stack(changes), torch.stack(betas)  # (etas, S)
-    ranges = (losses.max(0).values - losses.min(0).values).tolist()
+class Probe:
+    """Santurkar et al.'s measurement, for the training loop: move a copy of each seed's network along its negative
+    gradient by each eta and return, per seed, the loss range, the largest gradient change and the effective beta
+    (largest gradient change / distance moved), shape (S, 3)."""
+
+    def __init__(self, etas: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0)) -> None:
+        self.etas = etas
+
+    def __call__(self, net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        probe = copy.deepcopy(net).train()  # a copy: its forwards must not move the network's running statistics
+        _, g = _losses_and_grads(probe, x, y)
+        start = [(p.detach().clone(), p.grad.detach().clone()) for p in probe.parameters()]
+        losses, changes, betas = [], [], []
+        for eta in self.etas:
+            with torch.no_grad():
+                for p, (p0, g0) in zip(probe.parameters(), start, strict=True):
+                    p.copy_(p0 - eta * g0)
+            loss, g_eta = _losses_and_grads(probe, x, y)
+            losses.append(loss)
+            changes.append((g_eta - g).norm(dim=1))
+            betas.append(changes[-1] / (eta * g.norm(dim=1) + 1e-12))
+        losses, changes, betas = torch.stack(losses), torch.stack(changes), torch.stack(betas)  # (etas, S)
+        return torch.stack([losses.max(0).values - losses.min(0).values, changes.max(0).values,
+                            betas.max(0).values], dim=1)
+
+    def __repr__(self) -> str:
+        return f"Probe(etas={self.etas})"
+
+
+def _probe_step(model: SeedsMLP, batch: tuple[torch.Tensor, torch.Tensor], probe: Probe, out: list[Smoothness],
+                step: int) -> None:
+    """Probe the seeds' networks at this step and append to each seed's record."""
+    measured = probe(model.net, *batch)
     for k, record in enumerate(out):
         record.steps.append(step)
-        record.loss_range.append(ranges[k])
-        record.grad_change.append(changes[:, k].max().item())
-        record.beta.append(betas[:, k].max().item())
+        record.loss_range.append(measured[k, 0].item())
+        record.grad_change.append(measured[k, 1].item())
+        record.beta.append(measured[k, 2].item())
 
 
 def smoothness(norm: str, gain: float = 1.0, epochs: int = 2, lr: float = 0.5,
@@ -148,6 +164,7 @@ def smoothness(norm: str, gain: float = 1.0, epochs: int = 2, lr: float = 0.5,
             if isinstance(m, SeedLinear):
                 m.weight.mul_(gain)
     out = [Smoothness(norm, gain) for _ in seeds]
-    model.callbacks.append(lambda m, batch, step: step % every == 0 and _probe_step(m, batch, etas, out, step))
+    probe = Probe(etas)
+    model.callbacks.append(lambda m, batch, step: step % every == 0 and _probe_step(m, batch, probe, out, step))
     fit_seeds(model, load_digits("standard", DTYPE), 60, epochs)
     return out

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-__all__ = ["TensorRow", "state_table", "StepRow", "StepReport", "one_step", "FEATURES"]
+__all__ = ["TensorRow", "state_table", "StepRow", "StepReport", "snapshot", "step_rows", "one_step", "FEATURES"]
 
 FEATURES = 3
 
@@ -75,7 +75,8 @@ def _values(t: torch.Tensor | None) -> tuple[float, ...] | None:
     return tuple(round(float(v), 4) + 0.0 for v in t.detach().reshape(-1))  # + 0.0: no -0.0
 
 
-def _snapshot(bn: nn.BatchNorm1d) -> dict[str, tuple[float, ...] | None]:
+def snapshot(bn: nn.BatchNorm1d) -> dict[str, tuple[float, ...] | None]:
+    """Every value a BatchNorm holds, rounded to 4 decimals (None where it has no such tensor)."""
     return {"weight": _values(bn.weight), "bias": _values(bn.bias), "running_mean": _values(bn.running_mean),
             "running_var": _values(bn.running_var), "num_batches_tracked": _values(bn.num_batches_tracked)}
 
@@ -89,7 +90,7 @@ def one_step(train: bool = True, requires_grad: bool = True, track_running_stats
     bn = nn.BatchNorm1d(FEATURES, affine=affine, track_running_stats=track_running_stats)
     bn.requires_grad_(requires_grad)
     bn.train(train)
-    before = _snapshot(bn)
+    before = snapshot(bn)
     y = bn(x)
     trainable = [p for p in bn.parameters() if p.requires_grad]
     if trainable:
@@ -103,10 +104,16 @@ def one_step(train: bool = True, requires_grad: bool = True, track_running_stats
     uses_batch = train or not track_running_stats
     statistics = ("the batch's own mean and variance" if uses_batch else "running_mean and running_var") + (
         " (eval mode, but there are no running statistics to use)" if not train and not track_running_stats else "")
-    after = _snapshot(bn)
-    rows = [StepRow("output mean", None, _values(y.mean(0))), StepRow("output std", None,
-                                                                        _values(y.std(0, unbiased=False)))]
-    rows += [StepRow(name, before[name], after[name]) for name in before]
+    rows = step_rows(before, bn, y)
     flags = (f"{'train' if train else 'eval'}(), requires_grad={requires_grad}, "
              f"track_running_stats={track_running_stats}, affine={affine}")
-    return StepReport(flags, statistics, optimizer, tuple(rows))
+    return StepReport(flags, statistics, optimizer, rows)
+
+
+def step_rows(before: dict[str, tuple[float, ...] | None], bn: nn.BatchNorm1d, y: torch.Tensor
+              ) -> tuple[StepRow, ...]:
+    """The output's mean and std per feature, then every value of bn: before (a snapshot) and now."""
+    after = snapshot(bn)
+    rows = [StepRow("output mean", None, _values(y.mean(0))), StepRow("output std", None,
+                                                                        _values(y.std(0, unbiased=False)))]
+    return tuple(rows + [StepRow(name, before[name], after[name]) for name in before])

@@ -1,4 +1,8 @@
-"""Notebook 07's training experiments on the digits, each over several seeds, returning plain numbers to print and draw.
+"""Notebook 07's training experiments on the digits fitted by d2l's Trainer, each over several seeds.
+
+The notebook runs its studies through its own on-screen loop (`normlab.experiment` supplies the networks); these
+are the same runs made by d2l's Trainer, step for step equal to the loop's (a notebook cell and a test hold them
+together). The widget, the checkers and the tests use them:
 
 - `ioffe_figure1`: Ioffe & Szegedy's Figure 1, small: a sigmoid MLP with and without BatchNorm.
 - `lr_sweep`: final training loss over learning rates, with and without BatchNorm (the range that trains).

@@ -10,14 +10,15 @@ import math
 
 from normlab import style
 from normlab.landscape import LayerStats
-from normlab.svg import Panel, Picture, Series, chart, rect, svg, text
+from normlab.svg import Panel, Picture, Series, chart, line, rect, svg, text
 from normlab.train import Run
 from normlab.why import status
 
-__all__ = ["digits_picture", "figure1_picture", "init_picture", "sweep_picture", "epoch_means",
-           "training_picture"]
+__all__ = ["digits_picture", "figure1_picture", "noise_picture", "blocks_picture", "init_picture", "sweep_picture",
+           "epoch_means", "training_picture"]
 
 NONE, BATCH = style.OKABE_ITO[5], style.OKABE_ITO[4]  # vermillion without BatchNorm, blue with it
+NOISY = style.OKABE_ITO[2]  # green: BatchNorm followed by noise
 
 
 def digits_picture(x, y, n: int = 12) -> Picture:
@@ -52,6 +53,43 @@ def figure1_picture(runs: dict[str, tuple[Run, ...]]) -> Picture:
                             "training steps", ylim=(-7, 3)))
     title = "sigmoid MLP on the digits, batch 60: with BatchNorm it learns at once, and its input distribution stays"
     return Picture(chart(panels, title, panel_width=330), "Ioffe & Szegedy's Figure 1 on the digits")
+
+
+def noise_picture(runs: dict[str, tuple[Run, ...]]) -> Picture:
+    """Santurkar et al.'s test, small: (a) test accuracy of every seed, (b) the median input of one sigmoid (first
+    seed), for the plain, BatchNorm and noisy-BatchNorm networks."""
+    colours = {"none": NONE, "batch": BATCH, "noisy": NOISY}
+    labels = {"none": "without BN", "batch": "with BN", "noisy": "noisy BN"}
+    acc = Panel("(a) test accuracy, every seed", tuple(
+        Series(tuple(zip(r.checkpoints, r.test_acc, strict=True)), labels[key] if k == 0 else "", colours[key])
+        for key, seeds in runs.items() for k, r in enumerate(seeds)), "training steps", ylim=(0, 1))
+    median = Panel("(b) median input of one sigmoid", tuple(
+        Series(tuple((c, p[1]) for c, p in zip(seeds[0].checkpoints[:len(seeds[0].percentiles)],
+                                               seeds[0].percentiles, strict=True)), labels[key], colours[key])
+        for key, seeds in runs.items()), "training steps")
+    title = "noisy BN: its sigmoid's input moves most, and it still learns like BN"
+    return Picture(chart([acc, median], title, panel_width=360), "noisy BatchNorm on the digits")
+
+
+def blocks_picture() -> Picture:
+    """One hidden block of the digits MLP in the three arrangements the notebook trains."""
+    rows = (("BN before the activation", ("Linear", "BatchNorm", "sigmoid / ReLU"), BATCH),
+            ("BN after the activation", ("Linear", "sigmoid / ReLU", "BatchNorm"), BATCH),
+            ("noisy BN", ("Linear", "BatchNorm", "noise: × s + m", "sigmoid / ReLU"), NOISY))
+    parts, w, h = [], 118, 30
+    for k, (name, boxes, colour) in enumerate(rows):
+        y = 34 + 52 * k
+        parts.append(text(10, y + 20, name, 12, "start"))
+        for j, box in enumerate(boxes):
+            x = 190 + j * (w + 24)
+            fill = colour if box == "BatchNorm" else NOISY if box.startswith("noise") else "#eeeeee"
+            parts += [rect(x, y, w, h, style.tint_hex(fill, 0.35) if fill != "#eeeeee" else fill, "#555"),
+                      text(x + w / 2, y + 19, box, 11)]
+            if j:
+                parts.append(line(x - 22, y + h / 2, x - 2, y + h / 2, "#555", 1.5))
+    parts.append(text(10, 18, "one hidden block, three ways (s, m: a random scale and shift per unit, new every "
+                      "step)", 12, "start"))
+    return Picture(svg(190 + 4 * (w + 24), 34 + 52 * 3, "".join(parts)), "the three blocks")
 
 
 def init_picture(stats: dict[str, list[LayerStats]]) -> Picture:

@@ -6,7 +6,7 @@ from torch import nn
 
 from normlab import check
 from normlab.accumulation import accumulate_vs_big
-from normlab.check.batches import combine_slips
+from normlab.check.batches import _backward, _backward_cases, backward_slips, combine_slips
 from normlab.sync import combine
 
 
@@ -40,8 +40,33 @@ def test_a_batch_that_does_not_split_is_refused() -> None:
 
 def test_combine_exercises_name_each_slip() -> None:
     assert check.combine_by_hand(lambda c, m, s: combine(c, m, s)[:3])
-    assert check.bug_combine(lambda c, m, s: combine(c, m, s)[:3])
     for key, (fn, _) in combine_slips().items():
         assert check.combine_by_hand(fn).mistakes == (key,), key
-    assert check.bug_combine(combine_slips()["within_only"][0]).mistakes == ("original",)
     assert check.predict_accumulation("different") and not check.predict_accumulation("the same")
+
+
+def test_sync_backward_reference_is_batchnorm_backward_on_the_whole_batch() -> None:
+    """The checker's reference equals torch's BatchNorm1d input gradient, split into the ranks' shards."""
+    for sizes in ([5, 4, 3], [2, 8, 2]):
+        gen = torch.Generator().manual_seed(len(sizes) + sizes[0])
+        x = (torch.randn(sum(sizes), 3, generator=gen, dtype=torch.float64) * 2 + 1).requires_grad_()
+        g = torch.randn(sum(sizes), 3, generator=gen, dtype=torch.float64)
+        bn = torch.nn.BatchNorm1d(3, dtype=torch.float64)
+        with torch.no_grad():
+            bn.weight.uniform_(0.5, 1.5, generator=gen)
+        bn(x).backward(g)
+        invstd = 1 / torch.sqrt(x.detach().var(0, unbiased=False) + bn.eps)
+        x_hat, g_hat = (x.detach() - x.detach().mean(0)) * invstd, g * bn.weight.detach()
+        ours = torch.cat(_backward(list(g_hat.split(sizes)), list(x_hat.split(sizes)), invstd))
+        assert torch.allclose(ours, x.grad, atol=1e-10), sizes
+    assert len(_backward_cases()) == 3
+
+
+def test_sync_backward_verdicts() -> None:
+    assert check.bug_sync_backward(_backward)
+    for key, (fn, message) in backward_slips().items():
+        verdict = check.bug_sync_backward(fn)
+        assert verdict.mistakes == (key,) and "all_reduce" not in message and "sum" not in message
+    assert check.bug_sync_backward(lambda g, x, r: None).mistakes == ("missing",)
+    assert check.bug_sync_backward(lambda g, x, r: [t * 0 for t in g]).mistakes == ("unknown",)
+    assert "shards" not in check.predict_accumulation("same").message.split(":", 1)[1]

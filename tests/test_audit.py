@@ -20,7 +20,7 @@ class Tokens(nn.Module):
 
 
 def test_rows_match_what_torch_computes() -> None:
-    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.GroupNorm(4, 8), nn.InstanceNorm2d(8))
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8), nn.GroupNorm(4, 8), nn.InstanceNorm2d(8))
     x = torch.randn(16, 3, 10, 10)
     report = audit(model, x)
     bn, gn, inorm = report.rows
@@ -81,3 +81,24 @@ def test_normlab_audit_is_the_function() -> None:
 
     report = normlab.audit(nn.Sequential(nn.Linear(3, 4), nn.LayerNorm(4)), torch.randn(2, 3))
     assert report.rows[0].kind == "LayerNorm" and report.warnings == ()
+
+
+@pytest.mark.parametrize("layer", [nn.Conv2d(3, 8, 3), nn.Linear(3, 8)], ids=["conv", "linear"])
+def test_a_bias_right_before_batchnorm_is_named_and_a_model_without_it_is_silent(layer) -> None:
+    norm, x = (nn.BatchNorm2d(8), torch.randn(8, 3, 6, 6)) if isinstance(layer, nn.Conv2d) else (
+        nn.BatchNorm1d(8), torch.randn(16, 3))
+    trap = audit(nn.Sequential(layer, norm), x)
+    assert len(trap.warnings) == 1 and "layer '0', which adds a bias" in trap.warnings[0]
+    assert "bias=False" in trap.warnings[0]
+    layer.bias = None
+    assert audit(nn.Sequential(layer, norm), x).warnings == ()
+    assert audit(nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.BatchNorm1d(8)), torch.randn(16, 3)).warnings == ()
+    assert audit(nn.Sequential(layer, norm).eval(), x).warnings == ()  # eval: running statistics, foldable (12)
+
+
+def test_a_momentum_meant_as_the_weight_of_the_old_value_is_named() -> None:
+    x = torch.randn(8, 4)
+    trap = audit(nn.BatchNorm1d(4, momentum=0.9), x)
+    assert len(trap.warnings) == 1 and "momentum=0.9" in trap.warnings[0] and "pass momentum=0.1" in trap.warnings[0]
+    assert audit(nn.BatchNorm1d(4, momentum=0.9).eval(), x).warnings  # the running statistics it holds are off
+    assert audit(nn.BatchNorm1d(4), x).warnings == () and audit(nn.BatchNorm1d(4, momentum=None), x).warnings == ()

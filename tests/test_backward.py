@@ -61,20 +61,38 @@ def test_closed_form_for_any_dims_matches_fast_and_gradcheck():
     assert torch.autograd.gradcheck(lambda t: fast.normalize(t, (0, 2), weight=gamma), (x,))
 
 
-def _named(exercise, fn):
-    return exercise(fn).mistakes
-
-
 @pytest.mark.parametrize("key", list(slips(0)))
 def test_batchnorm_checker_names_each_slip(key):
     verdict = check.batchnorm_backward(slips(0)[key])
     assert verdict.mistakes == (key,), verdict
     assert not re.search(r"\d\.\d", str(verdict)), verdict  # the slip is named; no number of the answer is given
+    assert not re.search(r"mean\(g|g \* x_hat|unbiased=|n - 1|sqrt|\.sum\(", str(verdict)), verdict  # no code
 
 
-@pytest.mark.parametrize("key", list(slips(1)))
-def test_layernorm_checker_names_each_slip(key):
-    assert _named(check.layernorm_backward, slips(1)[key]) == (key,)
+def test_the_verdicts_name_the_missing_path():
+    assert "misses the path through the mean" in str(check.batchnorm_backward(slips(0)["no_mean_path"]))
+    assert "misses the path through the variance" in str(check.batchnorm_backward(slips(0)["no_var_path"]))
+    both = str(check.batchnorm_backward(slips(0)["direct_only"]))
+    assert "through the mean" in both and "through the variance" in both
+
+
+def test_the_symptoms_the_verdicts_name_hold():
+    """What each message says about the slip's result is true of it."""
+    x, gamma, _, dy = _data((6, 4), seed=3)
+    x_hat = (x - x.mean(0)) / torch.sqrt(x.var(0, unbiased=False) + 1e-5)
+    zero = torch.zeros(4, dtype=torch.float64)
+    no_mean = slips(0)["no_mean_path"](dy, x, gamma, 1e-5)[0]
+    no_var = slips(0)["no_var_path"](dy, x, gamma, 1e-5)[0]
+    assert not torch.allclose(no_mean.sum(0), zero, atol=1e-6)  # does not sum to zero over the batch
+    assert torch.allclose(no_var.sum(0), zero, atol=1e-10)
+    assert not torch.allclose((no_var * x_hat).sum(0), zero, atol=1e-3)  # a component along x_hat
+    wrong_dim = slips(0)["wrong_dim"](dy, x, gamma, 1e-5)[0]
+    assert torch.allclose(wrong_dim.sum(1), torch.zeros(6, dtype=torch.float64), atol=1e-10)
+    unbiased, right = slips(0)["unbiased"](dy, x, gamma, 1e-5)[1], B.closed_form(dy, x, gamma, (0,))[1]
+    ratio = unbiased / right
+    assert torch.allclose(ratio, ratio[0].expand(4), rtol=1e-4)  # the same factor in every feature
+    against_x = slips(0)["dgamma_x"]
+    assert not torch.allclose(against_x(dy, x + 1, gamma, 1e-5)[1], against_x(dy, x, gamma, 1e-5)[1])
 
 
 def test_right_answers_and_a_part_by_part_report():
@@ -85,7 +103,8 @@ def test_right_answers_and_a_part_by_part_report():
         return dx, (dout * x_hat).sum(0), dout.sum(0)
 
     assert check.batchnorm_backward(mine) and str(check.batchnorm_backward(mine)).startswith("✓")
-    assert check.layernorm_backward(lambda d, x, g, e: B.closed_form(d, x, g, (1,), e))
+    assert check.batchnorm_backward(lambda d, x, g, e: tuple(B.backward_by_nodes(
+        B.forward_graph(x, g, torch.zeros_like(g), (0,), e), d)[k] for k in ("x", "gamma", "beta")))
 
     def off(dout, x, gamma, eps):
         dx, dg, db = mine(dout, x, gamma, eps)
@@ -95,11 +114,22 @@ def test_right_answers_and_a_part_by_part_report():
     assert "dx is right" in message and "dgamma is off by up to" in message and "dbeta is right" in message
     assert "shape" in str(check.batchnorm_backward(lambda d, x, g, e: (d.T, g, g)))
     assert "returned 2 values" in str(check.batchnorm_backward(lambda d, x, g, e: (d, g)))
+    assert check.batchnorm_backward(lambda d, x, g, e: (None, None, None)).mistakes == ("missing",)
+
+
+def test_shifted_input_prediction_and_what_it_claims():
+    assert check.predict_shifted_input("the same") and check.predict_shifted_input("same")
+    for wrong in ("shifted", "scaled"):
+        verdict = check.predict_shifted_input(wrong)
+        assert not verdict and "same" not in verdict.message.split(":", 1)[1]
+    x, gamma, _, dy = _data()
+    assert torch.allclose(B.closed_form(dy, x + 5, gamma, (0,))[0], B.closed_form(dy, x, gamma, (0,))[0])
 
 
 def test_bug_backward_symptom_and_repair():
     verdict = check.bug_backward(_broken)
-    assert verdict.mistakes == ("original",) and "orthogonal" in str(verdict)
+    assert verdict.mistakes == ("original",) and "not the gradient" in str(verdict)
+    assert "x_hat" not in str(verdict)  # the symptom, not where the bug is
     assert check.bug_backward(lambda d, x, g, e: B.closed_form(d, x, g, (0,), e))
     x, gamma, _, dy = _data()
     dx = _broken(dy, x, gamma, 1e-5)[0]

@@ -18,7 +18,8 @@ def test_torchs_outputs_are_accepted():
 def test_instance_norm_wrong_dims_are_named(dims):
     verdict = check.instance_norm_dims(normlab.normalize(check.instance_norm_dims.x, dims))
     assert not verdict
-    assert f"your statistics come from dims {dims} = " in verdict.message and "InstanceNorm1d on (N, C, L)" in verdict.message
+    said = verdict.message
+    assert f"your statistics come from dims {dims} = " in said and "InstanceNorm1d on (N, C, L)" in said
     assert "(2,)" not in verdict.message and "per (N, C)" not in verdict.message  # the right grouping is not given
 
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from normlab.check.layernorm import layernorm_channels, layernorm_tokens, layernorm_weight_shape
+from normlab.check.layernorm import layernorm_channels, layernorm_weight_shape
 
 
 def by_hand(x: torch.Tensor, dims: tuple[int, ...], unbiased: bool = False, by_var: bool = False,
@@ -12,27 +12,6 @@ def by_hand(x: torch.Tensor, dims: tuple[int, ...], unbiased: bool = False, by_v
     """A learner's normalization over dims with the given slips."""
     var = x.var(dims, unbiased=unbiased, keepdim=True) + eps
     return (x - x.mean(dims, keepdim=True)) / (var if by_var else var.sqrt())
-
-
-def test_tokens_torch_answer_is_right() -> None:
-    x = layernorm_tokens.x
-    assert layernorm_tokens(nn.LayerNorm(4)(x)).ok
-    assert layernorm_tokens(by_hand(x, (2,))).ok
-
-
-@pytest.mark.parametrize(("kwargs", "mistakes"), [({"unbiased": True}, ("unbiased",)),
-                                                  ({"by_var": True}, ("variance",)), ({"eps": 0.0}, ("no_eps",))])
-def test_tokens_slips_are_named(kwargs: dict, mistakes: tuple) -> None:
-    assert layernorm_tokens(by_hand(layernorm_tokens.x, (2,), **kwargs)).mistakes == mistakes
-
-
-def test_tokens_batchnorm_instead_of_layernorm_is_named_in_letters() -> None:
-    x = layernorm_tokens.x
-    verdict = layernorm_tokens(nn.BatchNorm1d(3)(x))  # BatchNorm1d reads T as channels: reduces over (B, E)
-    assert verdict.mistakes == ("dims(0, 2)",)
-    assert "your statistics come from dims (0, 2) = B, E: one mean per T; which elements does LayerNorm(E) on " \
-        "(B, T, E) put in one group?" in str(verdict) and "per (B, T)" not in str(verdict)
-    assert layernorm_tokens(by_hand(x, (1, 2))).mistakes == ("dims(1, 2)",)  # LayerNorm([T, E]): whole sentence
 
 
 def test_channels_only_layernorm() -> None:

@@ -76,3 +76,13 @@ def test_fold_exercises() -> None:
     assert check.predict_overflow("float16") and not check.predict_overflow("bfloat16")
     x = torch.randn(4, 1024) * 300  # what the prediction is about, computed
     assert torch.isinf((x.half() ** 2).sum(-1)).all() and torch.isfinite((x.bfloat16() ** 2).sum(-1)).all()
+
+
+def test_overflow_verdicts_describe_without_naming_the_answer() -> None:
+    for wrong, key in (("bfloat16", "wrong0"), ("both", "wrong1"), ("neither", "wrong2")):
+        verdict = check.predict_overflow(wrong)
+        assert verdict.mistakes == (key,) and "float16" not in verdict.message.split(":", 1)[1].replace("bfloat16", "")
+        assert "bfloat16" not in verdict.message.split(":", 1)[1] and "largest value" in verdict.message
+    assert check.predict_overflow(None).mistakes == ("missing",)
+    original = check.bug_fold(_ignores_bias).message
+    assert "original bug" in original and "bias" not in original

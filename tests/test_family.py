@@ -8,7 +8,7 @@ from torch import nn
 
 from normlab import check, cube
 from normlab import transformer as T
-from normlab.check.family import group_slips
+from normlab.check.family import _broken, group_slips
 from normlab.widgets import CubeWidget
 
 SHAPE = (4, 6, 5)
@@ -55,8 +55,8 @@ def test_family_picture_draws_the_four_cubes_with_their_reduction_dims() -> None
     picture = cube.family_picture(SHAPE, groups=2)
     parse(picture.svg)
     words = " ".join(texts(picture.svg))
-    for norm, over in (("BatchNorm", "N, H·W"), ("LayerNorm", "C, H·W"), ("InstanceNorm", "(H·W)"),
-                       ("GroupNorm(2 groups)", "C/G, H·W")):
+    for norm, over in (("BatchNorm", "N, H·W"), ("the paper's LayerNorm (per image)", "C, H·W"),
+                       ("InstanceNorm", "(H·W)"), ("GroupNorm(2 groups)", "C/G, H·W")):
         assert norm in words and over in words
     assert picture._repr_html_().startswith("<img")
 
@@ -111,14 +111,15 @@ def _group_norm(x, groups, eps):
             ).reshape(x.shape)
 
 
-def test_group_norm_exercise_accepts_a_right_answer_and_names_each_slip() -> None:
-    assert check.group_norm_by_hand(_group_norm)
+def test_bug_group_norm_accepts_a_repair_and_names_the_original_and_each_slip() -> None:
     assert check.bug_group_norm(_group_norm)
-    for key, (fn, _) in group_slips().items():
-        verdict = check.group_norm_by_hand(fn)
-        assert not verdict and verdict.mistakes == (key,), key
-    assert check.group_norm_by_hand(None).mistakes == ("missing",)
-    assert not check.group_norm_by_hand(lambda x, g, eps: x)
+    original = check.bug_group_norm(_broken)
+    assert original.mistakes == ("original",) and "consecutive" not in original.message
+    for key, (fn, message) in group_slips().items():
+        verdict = check.bug_group_norm(fn)
+        assert not verdict and verdict.mistakes == (key,) and message in verdict.message, key
+    assert check.bug_group_norm(None).mistakes == ("missing",)
+    assert not check.bug_group_norm(lambda x, g, eps: x)
 
 
 def test_the_slips_are_not_group_norm() -> None:
@@ -127,11 +128,18 @@ def test_the_slips_are_not_group_norm() -> None:
         assert not torch.allclose(fn(x, 3, 0.5), F.group_norm(x, 3, eps=0.5)), key  # a large eps shows eps slips
 
 
-def test_family_predictions() -> None:
-    assert check.predict_instance_eval("the same") and not check.predict_instance_eval("different")
+def test_the_slip_messages_describe_the_result_not_the_fix() -> None:
+    for key, (_, message) in group_slips().items():
+        assert "consecutive" not in message and "sqrt(var + eps)" not in message and "should" not in message, key
+    x = torch.randn(2, 6, 3, 4, dtype=torch.float64)
+    out = group_slips()["unbiased"][0](x, 3, 1e-5).reshape(2, 3, -1)
+    assert (out.var(-1, unbiased=False) < 1).all()  # "a little below 1", as its message says
+
+
+def test_instance_eval_prediction() -> None:
+    assert check.predict_instance_eval("the same") and check.predict_instance_eval("same")
+    wrong = check.predict_instance_eval("different")
+    assert not wrong and "same" not in wrong.message.split(":", 1)[1]
     train = nn.InstanceNorm2d(3)
     x = torch.randn(2, 3, 4, 4)
     assert torch.equal(train.train()(x), train.eval()(x))  # what the prediction claims, against torch
-    right = tuple(int(c) for c in (cube.cube_groups("GroupNorm", (1, 12, 1), 3).flatten() == 1).nonzero().flatten())
-    assert check.predict_group_channels(right) and not check.predict_group_channels((1, 4, 7, 10))
-    assert "consecutive" in check.predict_group_channels((1, 4, 7, 10)).message

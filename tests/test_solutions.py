@@ -1,7 +1,7 @@
 """Every collapsed solution in the notebooks is right: run after the notebook's setup cell, its checker says ✓.
 
 A solution is a markdown cell `<details><summary>Solution ...` holding one python block that ends with a checker
-call (e.g. `check.batchnorm1d_2d(answer)`). It only uses what the setup cell imports, so it runs on its own.
+call (e.g. `check.batchnorm2d(answer)`). It only uses what the setup cell imports, so it runs on its own.
 """
 
 from __future__ import annotations

@@ -106,8 +106,10 @@ def test_state_exercises() -> None:
     right = set(nn.BatchNorm2d(4, affine=False).state_dict())
     assert check.state_dict_keys(right)
     assert check.state_dict_keys(right | {"weight", "bias"}).mistakes == ("keys",)
-    assert "no weight and no bias" in check.state_dict_keys(right | {"weight"}).message
-    assert "counts the batches" in check.state_dict_keys(right - {"num_batches_tracked"}).message
+    assert "no tensor named weight" in check.state_dict_keys(right | {"weight"}).message
+    missing = check.state_dict_keys(right - {"num_batches_tracked"}).message
+    assert "misses 1 of the keys" in missing and "num_batches_tracked" not in missing  # counted, never named
+    assert "change" not in check.predict_frozen_running("stay").message.split(":", 1)[1]
     assert check.state_dict_keys("running_mean").mistakes == ("type",)
 
 
@@ -141,6 +143,24 @@ def _everything(model):
 def test_bug_freeze_names_each_way_of_getting_it_wrong(fn, mistake) -> None:
     verdict = check.bug_freeze(fn)
     assert not verdict and verdict.mistakes == (mistake,)
+
+
+def test_bug_freeze_verdicts_describe_symptoms_not_the_fix() -> None:
+    for fn in (_requires_grad_only, _eval_only, _momentum_zero, _everything):
+        message = check.bug_freeze(fn).message
+        assert "FrozenBatchNorm" not in message and "train()" not in message and "eval" not in message
+
+
+def test_one_step_rows_equal_a_step_written_out() -> None:
+    bn = nn.BatchNorm1d(3)
+    before = state.snapshot(bn)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(16, 3, generator=gen) * torch.tensor([3.0, 1.0, 0.5]) + torch.tensor([2.0, -1.0, 0.5])
+    target = torch.randn(16, 3, generator=gen)
+    y = bn(x)
+    torch.nn.functional.mse_loss(y, target).backward()
+    torch.optim.SGD(bn.parameters(), lr=0.5).step()
+    assert state.step_rows(before, bn, y) == state.one_step().rows
 
 
 def test_bug_freeze_accepts_frozen_batchnorm() -> None:

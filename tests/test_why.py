@@ -9,8 +9,9 @@ import torch.nn.functional as F
 from svgparse import parse, texts
 from torch import nn
 
-from normlab import landscape, why, whyplots
+from normlab import experiment, landscape, why, whyplots
 from normlab.digits import Batches, DigitsData, load_digits
+from normlab.seeds import SeedBatches
 from normlab.train import DigitsMLP, Run, fit, norm_layer
 
 
@@ -149,7 +150,82 @@ def test_pictures_are_well_formed_svg():
                                                                               load_digits("unit").y_test),
                     whyplots.init_picture({"plain": landscape.init_statistics(False, depth=3)}),
                     whyplots.training_picture(runs["none"][0], why.status(runs["none"][0])),
-                    whyplots.sweep_picture(sweep)):
+                    whyplots.sweep_picture(sweep), whyplots.blocks_picture(),
+                    whyplots.noise_picture({"none": runs["none"], "batch": runs["batch"], "noisy": runs["batch"]})):
         assert parse(picture.svg).tag.endswith("svg") and picture.title in repr(picture)
     assert "(a) test accuracy, every seed" in texts(whyplots.figure1_picture(runs).svg)
     assert whyplots.epoch_means(Run("none", 1.0, 2, loss=[1.0, 3.0, math.inf]), steps_per_epoch=2) == [2.0, math.inf]
+
+
+def _loop(net, digits, lr, epochs, measure=None, every=23):
+    """The notebook's training loop."""
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+    batches = SeedBatches(digits.x_train, digits.y_train, 60, why.SEEDS)
+    losses, measured = [], []
+    net.train()
+    for _ in range(epochs):
+        for x, y in batches:
+            if measure is not None and len(losses) % every == 0:
+                measured.append(measure(net, x, y))
+            loss = F.cross_entropy(net(x).transpose(1, 2), y, reduction="none").mean(1)
+            optimizer.zero_grad()
+            loss.sum().backward()
+            optimizer.step()
+            losses.append(loss.detach())
+    return torch.stack(losses), measured
+
+
+def test_the_loop_with_experiment_networks_trains_like_d2ls_trainer():
+    digits = load_digits("standard", why.DTYPE)
+    net = experiment.network("batch", "relu")
+    losses, log = _loop(net, digits, 0.3, 2, measure=experiment.Checkpoint(digits))
+    runs = experiment.runs(net, digits, "batch", 0.3, 60, losses, log, every=23)
+    ref, _ = why.seed_runs("batch", "relu", 0.3, 2, record_every=23)
+    for run, other in zip(runs, ref, strict=True):
+        assert run.loss == pytest.approx(other.loss, abs=1e-12)
+        assert run.checkpoints == other.checkpoints and run.test_acc == other.test_acc
+        assert run.percentiles == other.percentiles  # the checkpoint's extra forward moved no running statistics
+
+
+def test_networks_put_the_norm_and_the_noise_where_asked():
+    kinds = [[type(m).__name__ for m in block] for block in experiment.network("batch", "relu", "after", (1, 1))[:-1]]
+    assert kinds == [["SeedLinear", "ReLU", "SeedNorm", "NoisyShift"]] * 3
+    assert [type(m).__name__ for m in experiment.network("none", "tanh", noise=(1, 1))[0]] == ["SeedLinear", "Tanh"]
+    with pytest.raises(ValueError, match="'before' or 'after'"):
+        experiment.network("batch", order="inside")
+    big, small = experiment.network("none", gain=3.0), experiment.network("none")
+    torch.testing.assert_close(big[0][0].weight, 3 * small[0][0].weight)
+    torch.testing.assert_close(big[0][0].bias, small[0][0].bias)
+
+
+def test_noisy_shift_draws_a_scale_and_shift_per_unit_and_step_in_training_only():
+    noise, x = experiment.NoisyShift(3.0, 3.0), torch.randn(2, 50, 7, dtype=torch.float64)
+    first, second = noise(x), noise(x)
+    scale = (first[:, 1] - first[:, 0]) / (x[:, 1] - x[:, 0])  # (S, C): one scale per network and unit
+    shift = first[:, 0] - scale * x[:, 0]
+    torch.testing.assert_close(first, x * scale[:, None] + shift[:, None])
+    assert 1 <= scale.min() and scale.max() <= 4 and shift.abs().max() <= 3
+    assert not torch.equal(first, second)  # redrawn at every step
+    assert torch.equal(noise.eval()(x), x) and "redrawn every step" in repr(noise)
+
+
+def test_accuracy_is_in_eval_mode_and_puts_the_mode_back():
+    digits = load_digits("standard", why.DTYPE)
+    net = experiment.network("batch", "relu")
+    _loop(net, digits, 0.3, 1)
+    acc = experiment.accuracy(net, digits)
+    assert net.training and acc.shape == (len(why.SEEDS),)
+    net.eval()
+    with torch.no_grad():
+        logits = net(digits.x_test.expand(len(why.SEEDS), -1, -1))
+    torch.testing.assert_close(acc, (logits.argmax(-1) == digits.y_test).double().mean(1))
+    assert not net.training and not experiment.accuracy(net, digits).isnan().any() and not net.training
+
+
+def test_the_probe_measures_each_seed_as_smoothness_does():
+    digits = load_digits("standard", why.DTYPE)
+    _, probes = _loop(experiment.network("batch", "relu"), digits, 0.5, 1, measure=landscape.Probe(), every=10)
+    ref = landscape.smoothness("batch", epochs=1, every=10)
+    for k, record in enumerate(ref):
+        for j, values in enumerate((record.loss_range, record.grad_change, record.beta)):
+            assert [p[k, j].item() for p in probes] == pytest.approx(values, rel=1e-6)

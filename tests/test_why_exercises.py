@@ -1,9 +1,13 @@
-"""Notebook 07's widget and exercises: driven like a learner, checked against the sweep's own runs."""
+"""Notebook 07's widget and exercises: driven like a learner, checked against the runs they are about."""
 
 import torch
+import torch.nn.functional as F
 from svgparse import texts
 
-from normlab import check, landscape, why
+from normlab import check, experiment, why
+from normlab.check.why import _reference
+from normlab.digits import load_digits
+from normlab.seeds import SeedBatches
 from normlab.widgets import TrainingWidget
 
 
@@ -21,61 +25,107 @@ def test_training_widget_shows_the_chosen_run_of_the_sweep():
     assert f"{bn_run.test_acc[-1]:.4f}" in w.text.value and "with BN, learning rate 3" in w.text.value
     w.controls["seed"].value = why.SEEDS[2]
     assert f"{why.sweep_runs('batch', 3.0)[2].test_acc[-1]:.4f}" in w.text.value
-    w.controls["norm"].value = "none"  # the plain network's runs: the checker below needs them anyway
     for lr in why.LRS:  # every rate of the slider draws, none shows a traceback
         w.controls["lr"].value = lr
         assert f"learning rate {lr:g}:" in w.text.value and "Error" not in w.text.value
 
 
-def _first_failing(sweep: dict) -> float:
-    """Computed here, independently of the checker: the first rate above a training one that most seeds fail."""
+def test_predict_bn_largest_lr_names_what_each_rate_does():
     n = len(why.SEEDS)
-    plain = [(lr, "trains" if why.count(sweep[("none", lr)]) > n / 2 else "fails") for lr in why.LRS]
-    start = next(k for k, (_, s) in enumerate(plain) if s == "trains")
-    return next(lr for lr, s in plain[start:] if s != "trains")
+    trains = [lr for lr in why.LRS if why.count(why.sweep_runs("batch", lr)) == n]  # computed here, not by the checker
+    right = max(trains)
+    assert check.predict_bn_largest_lr(right)
+    for lr in trains[:-1]:
+        assert "trains in every seed, and so it does at a larger rate" in str(check.predict_bn_largest_lr(lr))
+    beyond = [lr for lr in why.LRS if lr > right]
+    assert beyond and all("does not train in every seed" in str(check.predict_bn_largest_lr(lr)) for lr in beyond)
+    assert "as without BatchNorm" in str(check.predict_bn_largest_lr(why.LRS[-1]))
+    assert "one of the sweep's rates" in str(check.predict_bn_largest_lr(5.0))
+    assert check.predict_bn_largest_lr(None).mistakes == ("missing",)
+    others = [str(check.predict_bn_largest_lr(lr)).split(":", 1)[1] for lr in why.LRS if lr != right]
+    assert all(f"{right:g}" not in verdict for verdict in others)
 
 
-def test_predict_first_failing_lr():
-    right = _first_failing(why.lr_sweep())
-    assert check.predict_first_failing_lr(right)
-    smaller = [lr for lr in why.LRS if lr < right and why.count(why.lr_sweep()[("none", lr)]) == len(why.SEEDS)]
-    assert "still trains" in str(check.predict_first_failing_lr(smaller[-1]))
-    assert "already stopped" in str(check.predict_first_failing_lr(why.LRS[-1]))
-    assert "too small" in str(check.predict_first_failing_lr(why.LRS[0]))
-    assert str(right) not in str(check.predict_first_failing_lr(why.LRS[-1]))
+def test_design_norm_for_a_batch_of_two():
+    assert check.design_norm_for_batch_of_2("group") and check.design_norm_for_batch_of_2("Layer")
+    verdict = check.design_norm_for_batch_of_2("batch")
+    assert not verdict and "below 60%" in str(verdict) and "group" not in str(verdict).lower()
+    assert not check.design_norm_for_batch_of_2("instance") and not check.design_norm_for_batch_of_2(None)
 
 
-def test_saturated_percent_is_read_within_three_points():
-    plain, with_bn = (100 * landscape.median_stats([landscape.init_statistics(bn, gain=3.0, seed=s)
-                                                    for s in why.SEEDS])[0].saturated for bn in (False, True))
-    assert check.saturated_percent(plain) and check.saturated_percent(plain + 2.5)
-    assert check.saturated_percent(plain - 3)
-    assert check.saturated_percent(with_bn).mistakes == ("bn",)
-    assert check.saturated_percent(plain / 100).mistakes == ("fraction",)
-    assert check.saturated_percent(plain + 10).mistakes == ("unknown",) and "look at it again" in str(
-        check.saturated_percent(plain + 10))
-    assert not check.saturated_percent("18%") and not check.saturated_percent(None)
+def test_the_batch_of_two_verdict_states_what_the_runs_show():
+    """The 'batch' verdict says every seed trained on batches of 2 ends below 60%: it holds, with a margin."""
+    standard = load_digits("standard", why.DTYPE)
+    accs = {}
+    for norm, size in (("batch", 2), ("batch", 64), ("group", 2)):
+        net = experiment.network(norm, "relu")
+        _reference_epoch(net, standard, size)
+        accs[(norm, size)] = experiment.accuracy(net, standard)
+    assert accs[("batch", 2)].max() < 0.6 < 0.75 < min(accs[("batch", 64)].min(), accs[("group", 2)].min())
 
 
-def test_norm_for_a_batch_of_two():
-    assert check.norm_for_batch_of_2("group") and check.norm_for_batch_of_2("Layer")
-    assert not check.norm_for_batch_of_2("batch") and "noisy" in str(check.norm_for_batch_of_2("batch"))
+def _reference_epoch(net, digits, batch_size):
+    """One epoch of the notebook's loop at learning rate 0.05."""
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.05)
+    net.train()
+    for x, y in SeedBatches(digits.x_train, digits.y_train, batch_size, why.SEEDS):
+        loss = F.cross_entropy(net(x).transpose(1, 2), y, reduction="none").mean(1)
+        optimizer.zero_grad()
+        loss.sum().backward()
+        optimizer.step()
 
 
-def test_bug_evaluate_names_the_mode_left_behind():
-    from normlab.check.why import _evaluate_broken
+def _evaluate(net, digits, restore):
+    was = net.training
+    net.eval()
+    with torch.no_grad():
+        logits = net(digits.x_test.expand(len(why.SEEDS), -1, -1))
+    if restore:
+        net.train(was)
+    return (logits.argmax(-1) == digits.y_test).double().mean(1)
 
-    assert check.bug_evaluate(_evaluate_broken).mistakes == ("original",)
 
-    def repaired(model, x, y):
-        was = model.training
-        model.eval()
-        with torch.no_grad():
-            acc = (model(x).argmax(1) == y).float().mean().item()
-        model.train(was)
-        return acc
+def _loop(restore=False, train_each_epoch=False, eval_mode=True, lr_factor=1.0, result="both"):
+    """train_and_report as the notebook gives it (defaults), or with one change."""
+    def train_and_report(net, digits, lr, epochs):
+        optimizer = torch.optim.SGD(net.parameters(), lr=lr * lr_factor)
+        batches = SeedBatches(digits.x_train, digits.y_train, 60, why.SEEDS)
+        losses, accuracies = [], []
+        net.train()
+        for _ in range(epochs):
+            if train_each_epoch:
+                net.train()
+            for x, y in batches:
+                loss = F.cross_entropy(net(x).transpose(1, 2), y, reduction="none").mean(1)
+                optimizer.zero_grad()
+                loss.sum().backward()
+                optimizer.step()
+                losses.append(loss.detach())
+            if eval_mode:
+                accuracies.append(_evaluate(net, digits, restore))
+            else:
+                with torch.no_grad():
+                    accuracies.append((net(digits.x_test.expand(len(why.SEEDS), -1, -1)).argmax(-1)
+                                       == digits.y_test).double().mean(1))
+        out = torch.stack(losses), torch.stack(accuracies)
+        return out if result == "both" else out[0] if result == "losses" else (out[0][:5], out[1])
+    return train_and_report
 
-    assert check.bug_evaluate(repaired)
-    verdict = check.bug_evaluate(lambda model, x, y: (model(x).argmax(1) == y).float().mean().item())
-    assert verdict.mistakes == ("train_mode",) and "running statistics" in str(verdict)
-    assert "off by" in str(check.bug_evaluate(lambda model, x, y: (repaired(model, x, y) + 0.5)))
+
+def test_bug_train_and_report_describes_what_the_run_shows():
+    original = check.bug_train_and_report(_loop())
+    assert original.mistakes == ("original",)
+    text = str(original)
+    assert "nan during epoch 2" in text and f"{len(why.SEEDS)} of {len(why.SEEDS)} seeds" in text
+    assert "eval" not in text and ".train(" not in text  # a symptom, not the fix
+    assert check.bug_train_and_report(_loop(restore=True))
+    assert check.bug_train_and_report(_loop(train_each_epoch=True))
+    assert check.bug_train_and_report(_reference)
+    reported = check.bug_train_and_report(_loop(eval_mode=False))
+    assert reported.mistakes == ("reported",) and "not what the trained network gives" in str(reported)
+    other = check.bug_train_and_report(_loop(restore=True, lr_factor=0.5))
+    assert other.mistakes == ("unknown",) and "from epoch 1 on" in str(other)
+    assert check.bug_train_and_report(_loop(restore=True, result="losses")).mistakes == ("returns",)
+    assert check.bug_train_and_report(_loop(restore=True, result="short")).mistakes == ("shape",)
+    assert check.bug_train_and_report(lambda net, digits, lr, epochs: 1 / 0).mistakes == ("raised",)
+    assert check.bug_train_and_report(None).mistakes == ("missing",)

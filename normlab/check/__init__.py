@@ -1,23 +1,20 @@
 """Exercise checkers: call one with your answer to see ✓ or the mistake it recognises (see check.core).
 
-Compute exercises take a value, predictions a number or a word, find-the-bug tasks the repaired function.
+Compute exercises take a value, predictions a number or a word; find-the-bug, derive and design tasks take the
+learner's function.
 """
 
-from normlab.check.backward import batchnorm_backward, bug_backward, layernorm_backward, predict_shifted_input
-from normlab.check.batches import bug_combine, combine_by_hand, predict_accumulation
+from normlab.check.backward import batchnorm_backward, bug_backward, predict_shifted_input
+from normlab.check.batches import bug_sync_backward, combine_by_hand, predict_accumulation
 from normlab.check.batchnorm import (
-    batchnorm1d_2d,
     batchnorm1d_3d,
-    batchnorm1d_3d_mean,
     batchnorm1d_affine,
     batchnorm1d_running_var,
     batchnorm2d,
-    batchnorm2d_running_mean,
     batchnorm2d_weight_shape,
 )
 from normlab.check.bugs import (
     bug_batch_norm,
-    bug_batch_norm2d,
     bug_channel_loop,
     bug_comparison,
     bug_layer_norm,
@@ -26,11 +23,12 @@ from normlab.check.bugs import (
 )
 from normlab.check.core import Exercise, judge, prediction
 from normlab.check.deploy import bug_fold, fold_next_by_hand, predict_overflow
-from normlab.check.family import bug_group_norm, group_norm_by_hand, predict_group_channels, predict_instance_eval
+from normlab.check.family import bug_group_norm, design_norm, predict_instance_eval
 from normlab.check.functions import Case, FunctionExercise
 from normlab.check.intro import instance_norm_dims, layer_norm_dims
-from normlab.check.layernorm import layernorm_channels, layernorm_tokens, layernorm_weight_shape
+from normlab.check.layernorm import layernorm_channels, layernorm_weight_shape
 from normlab.check.layouts import nhwc_to_nchw, tokens_batchnorm
+from normlab.check.lore import conv_bn_block, masked_batch_norm
 from normlab.check.predictions import (
     predict_batch_dependence,
     predict_d2l_moving_var,
@@ -43,21 +41,21 @@ from normlab.check.predictions import (
 from normlab.check.running import eval_output, running_mean_update, torch_momentum
 from normlab.check.state import bug_freeze, predict_frozen_running, state_dict_keys
 from normlab.check.verdict import Outcome, Verdict
-from normlab.check.why import bug_evaluate, norm_for_batch_of_2, predict_first_failing_lr, saturated_percent
+from normlab.check.why import bug_train_and_report, design_norm_for_batch_of_2, predict_bn_largest_lr
 
 __all__ = ["Exercise", "FunctionExercise", "Case", "Outcome", "Verdict", "judge", "prediction"]
-__all__ += ["instance_norm_dims", "layer_norm_dims", "batchnorm1d_2d", "batchnorm1d_affine", "batchnorm1d_running_var",
-            "batchnorm1d_3d", "batchnorm1d_3d_mean", "batchnorm2d", "batchnorm2d_running_mean",
-            "batchnorm2d_weight_shape", "layernorm_tokens", "layernorm_channels", "layernorm_weight_shape",
+__all__ += ["instance_norm_dims", "layer_norm_dims", "batchnorm1d_affine", "batchnorm1d_running_var",
+            "batchnorm1d_3d", "batchnorm2d",
+            "batchnorm2d_weight_shape", "layernorm_channels", "layernorm_weight_shape",
             "running_mean_update", "torch_momentum", "eval_output", "tokens_batchnorm", "nhwc_to_nchw"]
 __all__ += ["predict_groups", "predict_running_var", "predict_values_per_mean", "predict_d2l_moving_var",
             "predict_batch_dependence", "predict_no_grad", "predict_square_tokens"]
-__all__ += ["batchnorm_backward", "layernorm_backward", "bug_backward", "predict_shifted_input"]
-__all__ += ["predict_first_failing_lr", "saturated_percent", "norm_for_batch_of_2", "bug_evaluate"]
-__all__ += ["bug_layer_norm", "bug_batch_norm", "bug_channel_loop", "bug_batch_norm2d", "bug_comparison",
+__all__ += ["batchnorm_backward", "bug_backward", "predict_shifted_input"]
+__all__ += ["predict_bn_largest_lr", "design_norm_for_batch_of_2", "bug_train_and_report"]
+__all__ += ["conv_bn_block", "masked_batch_norm"]
+__all__ += ["bug_layer_norm", "bug_batch_norm", "bug_channel_loop", "bug_comparison",
             "bug_predict", "bug_nhwc"]
-__all__ += ["group_norm_by_hand", "bug_group_norm", "predict_instance_eval", "predict_group_channels",
-            "predict_frozen_running",
-            "state_dict_keys", "bug_freeze"]
-__all__ += ["combine_by_hand", "bug_combine", "predict_accumulation"]
+__all__ += ["bug_group_norm", "predict_instance_eval", "design_norm", "predict_frozen_running", "state_dict_keys",
+            "bug_freeze"]
+__all__ += ["combine_by_hand", "bug_sync_backward", "predict_accumulation"]
 __all__ += ["fold_next_by_hand", "bug_fold", "predict_overflow"]

@@ -1,9 +1,10 @@
-"""Exercises of notebook 08: write BatchNorm's (and LayerNorm's) backward pass, and repair a broken one.
+"""Exercises of notebook 08: derive BatchNorm's backward pass, predict it under a shift, and repair a broken one.
 
 `batchnorm_backward(fn)` calls fn(dout, x, gamma, eps) -> (dx, dgamma, dbeta) for x of shape (N, D) on several
 shapes and dtypes and compares with the closed form and with the typical slips: a path through the mean or the
 variance left out, the unbiased variance, dgamma taken against x instead of x_hat, the wrong reduction dim, the
-wrong shapes. Anything else is reported part by part: which of dx, dgamma, dbeta is wrong, and by how much.
+wrong shapes; each verdict names the path or the symptom, not the missing term. Anything else is reported part by
+part: which of dx, dgamma, dbeta is wrong, and by how much.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from normlab.backward import closed_form
 from normlab.check.core import prediction
 from normlab.check.functions import Case, FunctionExercise
 
-__all__ = ["batchnorm_backward", "layernorm_backward", "bug_backward", "predict_shifted_input", "slips"]
+__all__ = ["batchnorm_backward", "bug_backward", "predict_shifted_input", "slips"]
 
 EPS = 1e-5
 PARTS = ("dx", "dgamma", "dbeta")
@@ -61,17 +62,25 @@ def slips(dim: int) -> dict[str, Callable]:
 
 
 def _messages(layer: str, dim: int) -> dict[str, str]:
-    over = "the batch (dim 0)" if dim == 0 else "the features (dim 1)"
+    """What each slip does to the result, in words: the path or symptom, never the term that is missing."""
+    group, across = ("each feature's N samples", "each sample's D features") if dim == 0 else \
+        ("each sample's D features", "each feature's N samples")
     return {
-        "no_mean_path": "dx leaves out the path through the mean: every x moves the mean, so subtract mean(g) too",
-        "no_var_path": "dx leaves out the path through the variance: every x moves the variance, which scales every "
-                       "x_hat of its group; that path is the term with mean(g * x_hat)",
-        "direct_only": "dx has only the direct path (rstd * g): the paths through the mean and through the variance "
-                       "are missing",
-        "unbiased": "you used the unbiased variance (divide by n - 1); the forward of " + layer + " divides by n",
-        "dgamma_x": "dgamma must be taken against x_hat, the normalized input gamma multiplies, not against x",
-        "wrong_dim": f"you reduced over the other dim; {layer} takes its statistics over {over}",
-        "keepdim": "dgamma and dbeta have one value per feature: no kept batch dim",
+        "no_mean_path": f"your dx misses the path through the mean: moving one x also moves the mean, and your dx "
+                        f"does not see it (it does not sum to zero over {group}, yet shifting them all by the same "
+                        f"constant changes no output)",
+        "no_var_path": "your dx misses the path through the variance: moving one x also moves the variance, which "
+                       "rescales every x_hat of its group, and your dx does not see it (it has a component along "
+                       "x_hat, yet stretching a group about its mean changes no output)",
+        "direct_only": "your dx has only the direct path, x -> centered -> x_hat: both the path through the mean "
+                       "and the path through the variance are missing",
+        "unbiased": f"your dgamma is off by the same factor in every feature, a factor set by the size of the "
+                    f"group alone: the x_hat of your backward is not the one {layer}'s forward computed",
+        "dgamma_x": "dx and dbeta are right; your dgamma changes when a constant is added to x, but the layer's "
+                    "output, and so the loss, does not",
+        "wrong_dim": f"your dx sums to zero over {across}: your means run along that dim; which values share a "
+                     f"mean in {layer}'s forward?",
+        "keepdim": "your dgamma and dbeta have an extra dim: compare their shapes with gamma's",
     }
 
 
@@ -86,7 +95,6 @@ def _exercise(name: str, dim: int, layer: str) -> FunctionExercise:
 
 
 batchnorm_backward = _exercise("batchnorm_backward", 0, "BatchNorm1d")
-layernorm_backward = _exercise("layernorm_backward", 1, "LayerNorm(D)")
 
 
 def _broken(dout, x, gamma, eps):
@@ -101,8 +109,8 @@ def _broken(dout, x, gamma, eps):
 bug_backward = FunctionExercise(
     "bug_backward", "Repair my_backward(dout, x, gamma, eps): BatchNorm1d's backward on (N, D).",
     _cases, lambda dout, x, gamma, eps: closed_form(dout, x, gamma, (0,), eps),
-    {"original": (_broken, "still the original bug: dgamma and dbeta are right and dx sums to zero over the batch, "
-                           "but dx is not orthogonal to x_hat, as the gradient of a normalization must be"),
+    {"original": (_broken, "still the original bug: dgamma and dbeta are right and dx sums to zero over each "
+                           "feature, yet dx is not the gradient"),
      **{key: (fn, _messages("BatchNorm1d", 0)[key]) for key, fn in slips(0).items()}},
     parts=PARTS, atol=1e-5, rtol=1e-4)
 
@@ -111,7 +119,8 @@ predict_shifted_input = prediction(
     "predict_shifted_input",
     "Every input of a BatchNorm1d layer in training is shifted by the same constant, x + 5, and the same dout comes "
     "back. Is dx 'the same', 'shifted' or 'scaled'?",
-    "the same", {"shifted": "a constant shift changes the mean, and x - mean, x_hat and so the whole backward do not "
-                            "see it",
-                 "scaled": "a shift is not a scale: the variance, and so rstd, does not change"},
+    "the same", {"shifted": "dx is a gradient, not an input: it moves with x only if what it is made of moves; "
+                            "go through the quantities in the closed form one by one under x + 5",
+                 "scaled": "which quantity in the closed form sets the size of dx, and does adding 5 to every input "
+                           "move it?"},
     also_right=("same",))

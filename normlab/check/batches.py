@@ -1,9 +1,11 @@
-"""Exercises of notebook 11: combine shard statistics, find the bug in a combine, and gradient accumulation.
+"""Exercises of notebook 11: gradient accumulation, combine shard statistics, find the bug in a sync backward.
 
 `combine_by_hand(fn)` calls fn(counts, means, m2s) -> (n, mean, var) with each shard's count, mean and M2 (the sum
 of squared deviations from the shard's own mean) per channel, shape (shards, C), and compares with the whole batch's
 statistics and with the usual slips: the plain average of the shard means, the variance within shards only, the
-average of the shard variances, the unbiased variance.
+average of the shard variances, the unbiased variance. `bug_sync_backward(fn)` calls fn(g_hats, x_hats, invstd) ->
+list of each rank's input gradient, every rank simulated in one process, and compares with BatchNorm's input gradient
+on the whole batch.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from normlab.check.core import prediction
 from normlab.check.functions import Case, FunctionExercise
 from normlab.sync import combine
 
-__all__ = ["combine_by_hand", "bug_combine", "predict_accumulation", "combine_slips"]
+__all__ = ["combine_by_hand", "bug_sync_backward", "predict_accumulation", "combine_slips", "backward_slips"]
 
 PARTS = ("n", "mean", "var")
 
@@ -42,17 +44,18 @@ def _within(counts, means, m2s):  # noqa: ANN001, ANN202
 
 
 def combine_slips() -> dict[str, tuple]:
-    """Wrong combines and what each gets wrong, in words."""
+    """Wrong combines and what each result shows (a symptom, not the fix)."""
     return {
         "plain_mean": (lambda c, m, s: (c.sum(0), m.mean(0), _right(c, m, s)[2]),
-                       "the mean of unequal shards is not the plain average of their means: weigh each by its count"),
-        "within_only": (_within, "the variance leaves out the spread between the shards: their means differ from the "
-                                 "overall mean"),
+                       "n is right; your mean is off whenever the shards have unequal sizes"),
+        "within_only": (_within, "n and the mean are right; your variance is too small whenever the shards' means "
+                                 "differ"),
         "mean_of_vars": (lambda c, m, s: (c.sum(0), (c * m).sum(0) / c.sum(0), (s / c).mean(0)),
-                         "averaging the shards' variances leaves out the spread between shards and ignores their "
-                         "sizes"),
+                         "n and the mean are right; your variance equals the plain average of the shards' "
+                         "variances, which is off whenever the shards' means or sizes differ"),
         "unbiased": (lambda c, m, s: (c.sum(0), (c * m).sum(0) / c.sum(0), combine(c, m, s)[3]),
-                     "that is the unbiased variance (divided by n - 1); BatchNorm normalizes with the biased one"),
+                     "n and the mean are right; your variance is the batch's times n / (n - 1): something divides "
+                     "by n - 1"),
     }
 
 
@@ -61,17 +64,54 @@ combine_by_hand = FunctionExercise(
                        "variance per channel from each shard's count, mean and M2, all of shape (shards, C).",
     _cases, _right, combine_slips(), parts=PARTS, atol=1e-9)
 
-bug_combine = FunctionExercise(
-    "bug_combine", "Repair my_combine(counts, means, m2s) -> (n, mean, var).",
-    _cases, _right, {"original": (_within, "still the original bug: n and the mean are right, the variance is right "
-                                           "only when every shard has the same mean and too small otherwise"),
-                     **combine_slips()}, parts=PARTS, atol=1e-9)
+def _backward_cases() -> list[Case]:
+    """Three ranks' parts of x̂ and of the gradient at x̂, normalized with the whole batch's statistics."""
+    out = []
+    for k, sizes in enumerate(([5, 4, 3], [2, 8, 2], [4, 4, 4])):
+        gen = torch.Generator().manual_seed(140 + k)
+        x = torch.randn(sum(sizes), 3, generator=gen, dtype=torch.float64) * 2 + 1
+        x[: sizes[0]] += 3  # rank 0's shard sits apart from the others
+        g_hat = torch.randn(sum(sizes), 3, generator=gen, dtype=torch.float64)
+        invstd = 1 / torch.sqrt(x.var(0, unbiased=False) + 1e-5)
+        x_hat = (x - x.mean(0)) * invstd
+        out.append(Case(f"3 ranks with shards of sizes {sizes}", (list(g_hat.split(sizes)), list(x_hat.split(sizes)),
+                                                                  invstd)))
+    return out
+
+
+def _backward(g_hats, x_hats, invstd, *, sums="all", count="all"):  # noqa: ANN001, ANN202
+    n_all = sum(len(g) for g in g_hats)
+    sum_g, sum_gx = sum(g.sum(0) for g in g_hats), sum((g * x).sum(0) for g, x in zip(g_hats, x_hats, strict=True))
+    dxs = []
+    for g, x in zip(g_hats, x_hats, strict=True):
+        s_g, s_gx = (sum_g, sum_gx) if sums == "all" else (g.sum(0), (g * x).sum(0))
+        n = n_all if count == "all" else len(g)
+        dxs.append(invstd * (g - s_g / n - x * s_gx / n))
+    return dxs
+
+
+def backward_slips() -> dict[str, tuple]:
+    """Wrong sync backwards and what each result shows (a symptom, not the fix)."""
+    return {
+        "original": (lambda *a: _backward(*a, sums="own", count="own"),
+                     "still the original bug: every rank's input gradient is off from BatchNorm's on the whole batch"),
+        "own_count": (lambda *a: _backward(*a, count="own"),
+                      "closer, and still off on every rank: compare what each mean adds up with what it divides by"),
+        "own_sums": (lambda *a: _backward(*a, sums="own"),
+                     "closer, and still off on every rank: compare what each mean adds up with what it divides by"),
+    }
+
+
+bug_sync_backward = FunctionExercise(
+    "bug_sync_backward", "Repair sync_backward(g_hats, x_hats, invstd) -> every rank's input gradient, equal to "
+                         "BatchNorm's on the whole batch.", _backward_cases, _backward, backward_slips(),
+    parts=("rank 0's dx", "rank 1's dx", "rank 2's dx"), atol=1e-9)
+
+_SAME = ("that holds for a layer that treats every sample on its own; ask which samples each micro-batch's "
+         "BatchNorm output depends on")
 
 predict_accumulation = prediction(
     "predict_accumulation",
     "A BatchNorm1d sees 4 micro-batches of 4 samples with gradients accumulated, or one batch of 16 (same samples, "
     "same loss). Is the weight gradient 'the same' or 'different'?",
-    "different", {"the same": "each micro-batch is normalized with its own 4 samples' statistics, so the outputs, "
-                              "and every gradient, are not those of the batch of 16",
-                  "same": "each micro-batch is normalized with its own 4 samples' statistics, so the outputs, and "
-                          "every gradient, are not those of the batch of 16"})
+    "different", {"the same": _SAME, "same": _SAME})

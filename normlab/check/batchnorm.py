@@ -9,11 +9,11 @@ from __future__ import annotations
 import torch
 
 from normlab.check.core import Exercise
-from normlab.check.mistakes import mean_outcomes, normalization_outcomes, right, running_outcomes
+from normlab.check.mistakes import normalization_outcomes, right, running_outcomes
 from normlab.check.verdict import Outcome
 
-__all__ = ["batchnorm1d_2d", "batchnorm1d_affine", "batchnorm1d_running_var", "batchnorm1d_3d", "batchnorm1d_3d_mean",
-           "batchnorm2d", "batchnorm2d_running_mean", "batchnorm2d_weight_shape", "quiet_data"]
+__all__ = ["batchnorm1d_affine", "batchnorm1d_running_var", "batchnorm1d_3d", "batchnorm2d", "batchnorm2d_weight_shape",
+           "quiet_data"]
 
 
 def quiet_data(shape: tuple[int, ...], seed: int, quiet_channel: int = 2) -> torch.Tensor:
@@ -28,17 +28,11 @@ def _normalized(x: torch.Tensor, dims: tuple[int, ...], layer: str) -> tuple[lis
     return normalization_outcomes(x, dims, 1e-5, layer)
 
 
-batchnorm1d_2d = Exercise(
-    "batchnorm1d_2d",
-    "x has shape (N, C) = (6, 3); feature 2 barely varies. Compute by hand what nn.BatchNorm1d(3) returns in "
-    "training (gamma = 1, beta = 0, eps = 1e-5).",
-    {"x": quiet_data((6, 3), seed=1)},
-    lambda x: _normalized(x, (0,), "BatchNorm1d"))
-
-_AFFINE_MISTAKES = {"swapped": "you swapped gamma and beta: gamma (weight) scales and beta (bias) shifts",
-                    "no_affine": "you left out the affine step that follows the normalization",
-                    "affine_first": "you applied gamma and beta before normalizing; the normalization then undoes "
-                                    "them (up to a sign): normalize first, then scale and shift"}
+_AFFINE_MISTAKES = {"swapped": "each feature of your output has mean equal to its weight (gamma) and spread equal to "
+                               "its |bias| (beta)",
+                    "no_affine": "each feature of your output has mean 0 and variance 1: weight and bias left no mark",
+                    "affine_first": "each feature of your output has mean 0 and variance 1 (up to its sign): weight "
+                                    "and bias acted, then something undid them"}
 
 
 def _affine(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> tuple[list[Outcome], dict[str, str]]:
@@ -72,26 +66,12 @@ batchnorm1d_3d = Exercise(
     {"x": quiet_data((2, 3, 4), seed=2)},
     lambda x: _normalized(x, (0, 2), "BatchNorm1d"))
 
-batchnorm1d_3d_mean = Exercise(
-    "batchnorm1d_3d_mean",
-    "x has shape (N, C, L) = (2, 3, 4). nn.BatchNorm1d(3, momentum=1.0) sees x once in training: its "
-    "running_mean becomes the batch mean. Compute it by hand (one value per channel).",
-    {"x": quiet_data((2, 3, 4), seed=2)},
-    lambda x: mean_outcomes(x, (0, 2), "BatchNorm1d"))
-
 batchnorm2d = Exercise(
     "batchnorm2d",
     "x has shape (N, C, H, W) = (2, 3, 2, 3); channel 2 barely varies. Compute by hand what nn.BatchNorm2d(3) "
     "returns in training (gamma = 1, beta = 0, eps = 1e-5).",
     {"x": quiet_data((2, 3, 2, 3), seed=3)},
     lambda x: _normalized(x, (0, 2, 3), "BatchNorm2d"))
-
-batchnorm2d_running_mean = Exercise(
-    "batchnorm2d_running_mean",
-    "A BatchNorm2d(3) with momentum = 0.1 holds running_mean = running_mean0. It sees x (shape (2, 3, 2, 3)) once "
-    "in training. Compute the new running_mean by hand (one value per channel).",
-    {"x": quiet_data((2, 3, 2, 3), seed=3), "running_mean0": torch.tensor([1.0, -2.0, 4.0])},
-    lambda x, running_mean0: running_outcomes(running_mean0, x.double().mean((0, 2, 3)), 0.1))
 
 _SHAPE_MISTAKES = {
     "d2l_shape": "that is the shape d2l's from-scratch BatchNorm gives gamma, with size-1 dims so that it "

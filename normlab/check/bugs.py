@@ -16,7 +16,7 @@ from torch import nn
 from normlab.check.batchnorm import quiet_data
 from normlab.check.functions import Case, FunctionExercise
 
-__all__ = ["bug_layer_norm", "bug_batch_norm", "bug_channel_loop", "bug_batch_norm2d", "bug_comparison",
+__all__ = ["bug_layer_norm", "bug_batch_norm", "bug_channel_loop", "bug_comparison",
            "bug_predict", "bug_nhwc"]
 
 EPS = 1e-5
@@ -85,24 +85,6 @@ bug_channel_loop = FunctionExercise(
                                         "few percent too small, so each channel's output variance is below 1"),
      "per_sample": (lambda x: F.instance_norm(x), "now every (sample, channel) row of the output has mean 0 on "
                                                   "its own: one group per sample and channel")})
-
-
-# 03: BatchNorm2d by hand, statistics without keepdim
-def _bn2d_broken(x):
-    mean = x.mean(dim=(0, 2, 3))
-    var = x.var(dim=(0, 2, 3), unbiased=False)
-    return (x - mean) / torch.sqrt(var + 1e-5)
-
-
-bug_batch_norm2d = FunctionExercise(
-    "bug_batch_norm2d", "Repair my_batch_norm_2d(x) so that it equals nn.BatchNorm2d(C) in training on "
-    "(N, C, H, W).",
-    lambda: [Case("a (2, 3, 4, 3) batch (width = channels)", (_seeded(2, 3, 4, 3, seed=31),)),
-             Case("a (2, 3, 4, 5) batch", (_seeded(2, 3, 4, 5, seed=32),))],
-    lambda x: F.batch_norm(x, None, None, training=True),
-    {"original": (_bn2d_broken, "still the original bug: when the width equals the channel count it runs but "
-                                "disagrees with nn.BatchNorm2d, otherwise it raises; check which dim of x the "
-                                "statistics line up with when they broadcast")})
 
 
 # 04: a one-sided comparison

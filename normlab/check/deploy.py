@@ -46,17 +46,19 @@ def _fold_after(w, b, gamma, beta, mean, var, eps):  # noqa: ANN001, ANN202 - th
 
 
 def fold_slips() -> dict[str, tuple]:
-    """Wrong folds of a BatchNorm into the Linear after it, and what each gets wrong."""
+    """Wrong folds of a BatchNorm into the Linear after it, and what each result shows (a symptom, not the fix)."""
     return {
-        "after_formula": (_fold_after, "that is the fold of a BatchNorm that comes after the Linear; here it comes "
-                                       "before, so it acts on the Linear's inputs"),
-        "by_rows": (lambda *a: _fold_next(*a, by="rows"), "the BatchNorm scales the Linear's inputs: each input "
-                                                          "feature's scale belongs to W's column for that feature"),
+        "after_formula": (_fold_after, "your W' and b' fold a BatchNorm that sits after the Linear; in this model "
+                                       "it sits before it: write linear(bn(x)) out and follow x through it"),
+        "by_rows": (lambda *a: _fold_next(*a, by="rows"), "your W' multiplies each of W's rows (one per output) by a "
+                                                          "factor: which dim of W meets bn's output?"),
         "bias_without_weight": (lambda *a: _fold_next(*a, weight_in_bias=False),
-                                "the BatchNorm's shift goes through the Linear too: the Linear's weight acts on it"),
-        "no_mean": (lambda *a: _fold_next(*a, use_mean=False), "the shift must subtract the running mean"),
-        "no_gamma": (lambda *a: _fold_next(*a, use_gamma=False), "the scale is gamma / std, not 1 / std"),
-        "no_eps": (lambda *a: _fold_next(*a, use_eps=False), "std is sqrt(running_var + eps): eps is part of it"),
+                                "W' is right and b' is not: follow the constant part of bn(x) through the Linear"),
+        "no_mean": (lambda *a: _fold_next(*a, use_mean=False), "your b' stays the same whatever the running mean "
+                                                               "is"),
+        "no_gamma": (lambda *a: _fold_next(*a, use_gamma=False), "your W' stays the same whatever the BatchNorm's "
+                                                                 "weight is"),
+        "no_eps": (lambda *a: _fold_next(*a, use_eps=False), "right when eps is tiny, off on the case with eps=0.5"),
     }
 
 
@@ -98,15 +100,18 @@ def _ignores_bias(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
 
 bug_fold = FunctionExercise(
     "bug_fold", "Repair my_fold(conv, bn) -> a Conv2d equal to bn(conv(x)) in eval mode.", _conv_cases,
-    fold_batchnorm, {"original": (_ignores_bias, "still the original bug: the folded layer is right for a conv "
-                                                 "without bias and off by a constant per channel otherwise")},
+    fold_batchnorm, {"original": (_ignores_bias, "still the original bug: on some of the convolutions the folded "
+                                                 "layer's output is off from bn(conv(x)) by a constant per output "
+                                                 "channel")},
     atol=1e-9, harness=_harness)
 
 predict_overflow = prediction(
     "predict_overflow",
     "x has 1024 features of size about 300 (x = 300 · randn). Computed in the input's own type, in which does "
     "sum(x²) overflow: 'float16', 'bfloat16', 'both' or 'neither'?",
-    "float16", {"bfloat16": "bfloat16 has float32's range (up to about 3.4e38): it rounds coarsely but does not "
-                            "overflow here",
-                "both": "only one of them has a small range; bfloat16 keeps float32's exponent",
-                "neither": "sum(x²) is about 1024 · 300² ≈ 9e7; compare it with each type's largest value"})
+    "float16", {"bfloat16": "the 16-bit type you named reaches the same largest value as float32: estimate sum(x²) "
+                            "and compare it with each type's largest value in the table above",
+                "both": "one of the two stays finite: estimate sum(x²), even a single x², and compare it with each "
+                        "type's largest value in the table above",
+                "neither": "estimate sum(x²), even a single x², and compare it with each type's largest value in "
+                           "the table above"})

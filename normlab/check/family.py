@@ -1,22 +1,26 @@
-"""Exercises of notebook 09: GroupNorm by hand, find the bug in a GroupNorm, and InstanceNorm in eval mode.
+"""Exercises of notebook 09: InstanceNorm in eval mode, find the bug in a GroupNorm, pick the norm of a network.
 
-`group_norm_by_hand(fn)` calls fn(x, groups, eps) on (N, C, H, W) inputs and compares with torch's group_norm and
-with the usual slips: groups made of every G-th channel (a view in the wrong order), statistics over the channels
-only, over the positions only (InstanceNorm), over all channels (one group), over the batch too, the unbiased
-variance, eps outside the square root.
+`bug_group_norm(fn)` calls fn(x, groups, eps) on (N, C, H, W) inputs and compares with torch's group_norm, with the
+original bug (groups made of every G-th channel: a view in the wrong order) and with the usual slips: statistics
+over the channels only, over the positions only (InstanceNorm), over all channels (one group), over the batch too,
+the unbiased variance, eps outside the square root. `design_norm(make_norm)` measures the layer make_norm builds
+(normlab.design) and names the symptom of every property it lacks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 
 from normlab.check.core import prediction
 from normlab.check.functions import Case, FunctionExercise
+from normlab.check.verdict import Verdict
+from normlab.design import CHANNELS, CROP, FRAME, measure
 
-__all__ = ["group_norm_by_hand", "bug_group_norm", "predict_instance_eval", "predict_group_channels", "group_slips"]
+__all__ = ["bug_group_norm", "predict_instance_eval", "design_norm", "NormDesign", "group_slips"]
 
 
 def _cases() -> list[Case]:
@@ -29,48 +33,34 @@ def _cases() -> list[Case]:
     return out
 
 
-def _grouped(x: torch.Tensor, groups: int, dims: tuple[int, ...], interleaved: bool = False, unbiased: bool = False,
-             eps_outside: bool = False, eps: float = 1e-5) -> torch.Tensor:
-    """Normalize the (N, G, C/G, H·W) view of x over dims (the interleaved view puts channel c in group c % G)."""
+def _grouped(x: torch.Tensor, groups: int, dims: tuple[int, ...], unbiased: bool = False, eps_outside: bool = False,
+             eps: float = 1e-5) -> torch.Tensor:
+    """Normalize the (N, G, C/G, H·W) view of x over dims."""
     n, c = x.shape[:2]
-    if interleaved:
-        view = x.reshape(n, c // groups, groups, -1).transpose(1, 2)
-    else:
-        view = x.reshape(n, groups, c // groups, -1)
+    view = x.reshape(n, groups, c // groups, -1)
     mean = view.mean(dims, keepdim=True)
     var = view.var(dims, unbiased=unbiased, keepdim=True)
     out = (view - mean) / (var.sqrt() + eps if eps_outside else torch.sqrt(var + eps))
-    return (out.transpose(1, 2) if interleaved else out).reshape(x.shape)
+    return out.reshape(x.shape)
 
 
 def group_slips() -> dict[str, tuple[Callable, str]]:
-    """GroupNorm written wrong, and what each mistake is, in words."""
+    """GroupNorm written wrong, and what each mistake does to the output, in words."""
     return {
-        "interleaved": (lambda x, g, eps: _grouped(x, g, (2, 3), interleaved=True, eps=eps),
-                        "your groups take every G-th channel together (channels 0, G, 2G, ...); a GroupNorm group is "
-                        "C/G consecutive channels"),
         "channels_only": (lambda x, g, eps: _grouped(x, g, (2,), eps=eps),
-                          "each group's statistics run over its channels and over all their positions H·W; yours "
-                          "leave the positions out"),
+                          "your statistics change from position to position: each covers a group's channels at "
+                          "one position only"),
         "positions_only": (lambda x, g, eps: F.instance_norm(x, eps=eps),
-                           "you normalized every channel on its own (that is InstanceNorm); a group's statistics run "
-                           "over all of its C/G channels"),
+                           "every channel of your output has mean 0 and variance 1 on its own"),
         "one_group": (lambda x, g, eps: F.group_norm(x, 1, eps=eps),
-                      "you normalized over all channels of a sample at once (that is one group); split C into "
-                      "`groups` groups first"),
+                      "your output has one mean and one variance per sample, across all of its channels"),
         "with_batch": (lambda x, g, eps: _grouped(x, g, (0, 2, 3), eps=eps),
-                       "your statistics run over the batch too; GroupNorm's are per sample, like LayerNorm's"),
+                       "your output for one sample changes when another sample of the batch changes"),
         "unbiased": (lambda x, g, eps: _grouped(x, g, (2, 3), unbiased=True, eps=eps),
-                     "you used the unbiased variance (divide by n - 1); GroupNorm divides by n"),
+                     "the variance of your output per group is a little below 1: something divides by n - 1"),
         "eps_outside": (lambda x, g, eps: _grouped(x, g, (2, 3), eps_outside=True, eps=eps),
-                        "eps goes inside the square root: sqrt(var + eps)"),
+                        "your output is right for a tiny eps but not for eps = 0.5: look at how eps enters"),
     }
-
-
-group_norm_by_hand = FunctionExercise(
-    "group_norm_by_hand", "Write group_norm(x, groups, eps) for x of shape (N, C, H, W), without affine, using only "
-                          "reshape, mean and var.",
-    _cases, lambda x, groups, eps: F.group_norm(x, groups, eps=eps), group_slips())
 
 
 def _broken(x: torch.Tensor, groups: int, eps: float) -> torch.Tensor:
@@ -84,22 +74,56 @@ def _broken(x: torch.Tensor, groups: int, eps: float) -> torch.Tensor:
 bug_group_norm = FunctionExercise(
     "bug_group_norm", "Repair my_group_norm(x, groups, eps): GroupNorm without affine on (N, C, H, W).",
     _cases, lambda x, groups, eps: F.group_norm(x, groups, eps=eps),
-    {"original": (_broken, "still the original bug: every group has the right number of values and the output has "
-                           "mean 0 and variance 1 per group, but the groups are not torch's: look at which channels "
-                           "one group holds"), **group_slips()})
+    {"original": (_broken, "still the original bug: each of your groups holds C/G·H·W values and comes out with mean "
+                           "0 and variance 1, yet your output differs from torch's"), **group_slips()})
 
 predict_instance_eval = prediction(
     "predict_instance_eval",
     "An nn.InstanceNorm2d(3) with its default arguments sees some training batches, then is switched to eval(). On "
     "the same image, is its output in eval 'the same' as in train or 'different'?",
-    "the same", {"different": "with its defaults an InstanceNorm keeps no running statistics, so there is nothing "
-                              "else for eval to use"}, also_right=("same",))
+    "the same", {"different": "what would eval use in place of the image's own statistics? Look at what the layer "
+                              "stores while it trains"}, also_right=("same",))
 
-predict_group_channels = prediction(
-    "predict_group_channels",
-    "nn.GroupNorm(3, 12) on (N, 12, H, W): which channels are in the group of channel 7? A sorted tuple of indices.",
-    (4, 5, 6, 7), {
-        (1, 4, 7, 10): "those are every third channel; a group is C/G consecutive channels",
-        (6, 7, 8): "3 is the number of groups, not the channels per group: 12 channels in 3 groups",
-        (7,): "one channel alone is InstanceNorm's statistic; here C/G channels share one",
-        tuple(range(12)): "that is one group (LayerNorm's statistics): here there are three"})
+
+class NormDesign:
+    """The design task: make_norm(C) must give a layer with every property the network of normlab.design needs."""
+
+    name = "design_norm"
+    question = (f"Write make_norm(channels) -> a torch.nn layer for the segmentation network of normlab.design: "
+                f"{CHANNELS} feature maps, batches of 2 crops of {CROP[0]}×{CROP[1]}, whole {FRAME[0]}×{FRAME[1]} "
+                f"frames at test.")
+
+    def __call__(self, make_norm: Any) -> Verdict:
+        """✓ if the layer has all five properties; else the symptom of each one it lacks."""
+        if make_norm is None or not callable(make_norm):
+            return Verdict.wrong(self.name, "pass your make_norm function itself (its name, without calling it).",
+                                 ("missing",))
+        try:
+            if make_norm(CHANNELS) is None:
+                return Verdict.wrong(self.name, "no answer yet: make_norm returns None; return a torch.nn layer.",
+                                     ("missing",))
+            m = measure(make_norm)
+        except (RuntimeError, ValueError, TypeError) as err:
+            return Verdict.wrong(self.name, f"your layer raised on a batch of 2 crops of ({CHANNELS}, {CROP[0]}, "
+                                            f"{CROP[1]}): {str(err).splitlines()[0]}", ("raises",))
+        symptoms = {
+            "alone": f"image 0's output moves by up to {m.alone:.2f} when only the other image of its batch changes",
+            "eval": f"in eval mode the output differs from train mode's by up to {m.eval:.2f} on the same images, "
+                    f"so at test the network would not run what it trained",
+            "size": f"the layer fails on a {FRAME[0]}×{FRAME[1]} frame after {CROP[0]}×{CROP[1]} crops: its "
+                    f"parameters are tied to one image size",
+            "contrast": "two images that differ only in how strongly feature map 0 responds come out alike: that "
+                        "difference is gone after your layer",
+            "scale": f"a 10 times larger input moves the output by up to {m.scale:.2f}: the layer does not normalize "
+                     f"the scale away",
+        }
+        failed = [key for key, ok in m.passed().items() if not ok]
+        if not failed:
+            return Verdict.right(self.name, "correct: your layer has all five properties the network needs.")
+        return Verdict.wrong(self.name, "; and ".join(symptoms[k] for k in failed) + ".", tuple(failed))
+
+    def __repr__(self) -> str:
+        return f"{self.name}: {self.question}"
+
+
+design_norm = NormDesign()

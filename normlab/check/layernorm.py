@@ -1,4 +1,4 @@
-"""Exercises of notebook 04 (LayerNorm): per-token output, channels-only LayerNorm on NCHW, affine shape."""
+"""Exercises of notebook 04 (LayerNorm): channels-only LayerNorm on NCHW, affine shape."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from normlab.check.core import Exercise
 from normlab.check.mistakes import normalization_outcomes, right
 from normlab.check.verdict import Outcome
 
-__all__ = ["layernorm_tokens", "layernorm_channels", "layernorm_weight_shape", "seeded"]
+__all__ = ["layernorm_channels", "layernorm_weight_shape", "seeded"]
 
 
 def seeded(shape: tuple[int, ...], seed: int, quiet: tuple) -> torch.Tensor:
@@ -30,13 +30,6 @@ def _channels_outcomes(x: torch.Tensor) -> tuple[list[Outcome], dict[str, str]]:
     return [*outcomes, Outcome(right(outcomes).permute(0, 2, 3, 1), ("not_back",)),
             Outcome(scrambled.reshape(n, c, h, w), ("reshape",))], messages
 
-
-layernorm_tokens = Exercise(
-    "layernorm_tokens",
-    "x has shape (B, T, E) = (2, 3, 4): 2 sentences of 3 tokens, each a 4-dim embedding. Compute by hand what "
-    "nn.LayerNorm(4) returns (gamma = 1, beta = 0, eps = 1e-5).",
-    {"x": seeded((2, 3, 4), 40, (0, 1))},
-    lambda x: normalization_outcomes(x, (2,), 1e-5, "LayerNorm(E)", layout="(B, T, E)"))
 
 layernorm_channels = Exercise(
     "layernorm_channels",

@@ -2,7 +2,7 @@
 
 `normalization_outcomes` computes (x - mean) / sqrt(var + eps) over every choice of dims, with and without each
 slip (unbiased variance, dividing by the variance, no eps, eps outside the square root); `running_outcomes` one
-running-statistic update, right and wrong; `mean_outcomes` the per-channel mean. Each message describes the
+running-statistic update, right and wrong. Each message describes the
 learner's result (its groups, its spread, its shape) and never states the expected value, dims or correction.
 """
 
@@ -16,7 +16,7 @@ import torch
 from normlab.check.verdict import Outcome
 from normlab.layouts import layout_of, parse_layout
 
-__all__ = ["MISTAKES", "dims_mistake", "right", "normalization_outcomes", "running_outcomes", "mean_outcomes"]
+__all__ = ["MISTAKES", "dims_mistake", "right", "normalization_outcomes", "running_outcomes"]
 
 MISTAKES = {
     "unbiased": "each group of your output has variance (n - 1) / n, a little under 1: something divides by n - 1",
@@ -34,8 +34,6 @@ MISTAKES = {
                  "not enter",
     "from_zero": "your result is what the update gives when the layer held 0 before the step",
     "bare_int": "you answered with an int; a shape is a tuple",
-    "keepdim": "right values, but not the running statistic's shape: compare answer.shape with the layer's "
-               "running_mean.shape",
 }
 
 
@@ -99,16 +97,3 @@ def running_outcomes(running: torch.Tensor, batch_stat: torch.Tensor, momentum: 
         if not d2l:
             outcomes.append(Outcome(new, tuple(m for m in (flag, "no_update") if m)))
     return outcomes, {}
-
-
-def mean_outcomes(x: torch.Tensor, dims: Iterable[int], layer: str) -> tuple[list[Outcome], dict[str, str]]:
-    """The per-channel mean over dims, and the means over every other choice of dims (or with kept dims)."""
-    right_dims, x, layout = tuple(sorted(dims)), x.double(), layout_of(x.dim())
-    outcomes, messages = [], {}
-    for k in range(1, x.dim() + 1):
-        for d in combinations(range(x.dim()), k):
-            wrong = () if d == right_dims else (f"dims{d}",)
-            messages[f"dims{d}"] = dims_mistake(d, layer, layout)
-            outcomes.append(Outcome(x.mean(dim=d), wrong))
-            outcomes.append(Outcome(x.mean(dim=d, keepdim=True), (*wrong, "keepdim")))
-    return outcomes, messages

@@ -1,117 +1,173 @@
-"""Exercises of notebook 07 (why normalize): the diverging learning rate, the saturated fraction, the norm for a
-batch of 2, and an evaluation helper that leaves the model in the wrong mode. Right answers come from the runs."""
+"""Exercises of notebook 07 (why normalize): the largest learning rate BatchNorm tolerates, the norm for batches of
+2, and a training loop whose evaluation breaks the training that follows. Right answers come from the runs."""
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import torch
-from torch import nn
+import torch.nn.functional as F
 
-from normlab.check.core import Exercise, ReadOff, prediction
-from normlab.check.functions import Case, FunctionExercise
-from normlab.check.verdict import Outcome
+from normlab.check.core import Exercise, prediction
+from normlab.check.verdict import Outcome, Verdict
 
-__all__ = ["predict_first_failing_lr", "saturated_percent", "norm_for_batch_of_2", "bug_evaluate"]
+__all__ = ["predict_bn_largest_lr", "design_norm_for_batch_of_2", "bug_train_and_report", "LoopBug"]
 
 
-def _first_failing_lr() -> tuple[list[Outcome], dict[str, str]]:
-    """The smallest rate above a training one at which the plain network stops training (in most seeds), and
-    tempting others."""
-    from normlab.why import LRS, count, sweep_runs
+def _plain_and_bn() -> tuple[list[bool], list[bool]]:
+    """At each of the sweep's rates: does the plain network, and the one with BatchNorm, train in every seed?"""
+    from normlab.why import LRS, SEEDS, count, sweep_runs
 
-    plain = ["trains" if 2 * count(sweep_runs("none", lr)) > len(sweep_runs("none", lr)) else "fails" for lr in LRS]
-    first_ok = plain.index("trains")
-    failing = next(lr for lr, s in zip(LRS[first_ok:], plain[first_ok:], strict=True) if s != "trains")
-    outcomes = [Outcome(failing)]
-    messages = {}
-    for k, lr in enumerate(LRS):
-        if lr == failing:
+    return ([count(sweep_runs(norm, lr)) == len(SEEDS) for lr in LRS] for norm in ("none", "batch"))
+
+
+def _largest_lr() -> tuple[list[Outcome], dict[str, str]]:
+    """The largest rate at which the BatchNorm network trains in every seed, and what each other rate means."""
+    from normlab.why import LRS, SEEDS, count, sweep_runs
+
+    plain, with_bn = _plain_and_bn()
+    right = max(lr for lr, ok in zip(LRS, with_bn, strict=True) if ok)
+    outcomes, messages = [Outcome(right)], {}
+    for k, (lr, ok) in enumerate(zip(LRS, with_bn, strict=True)):
+        if lr == right:
             continue
-        key = f"lr{k}"
-        if lr > failing:
-            messages[key] = "the plain network fails there too, but it already stopped training at a smaller rate"
-        elif plain[k] == "trains":
-            messages[key] = "at that rate the plain network still trains"
+        if ok:
+            messages[f"lr{k}"] = ("at that rate the BatchNorm network trains in every seed, and so it does at a "
+                                  "larger rate")
         else:
-            messages[key] = "that rate is too small to train in 6 epochs; the question asks where larger rates fail"
-        outcomes.append(Outcome(lr, (key,)))
+            diverged = count(sweep_runs("batch", lr), "diverges")
+            messages[f"lr{k}"] = (f"at that rate the BatchNorm network does not train in every seed: {diverged} of "
+                                  f"{len(SEEDS)} diverge" + (", as without BatchNorm" if not plain[k] else ""))
+        outcomes.append(Outcome(lr, (f"lr{k}",)))
+    messages["unknown"] = "answer with one of the sweep's rates"
     return outcomes, messages
 
 
-predict_first_failing_lr = Exercise(
-    "predict_first_failing_lr",
-    "The plain ReLU network (no BatchNorm) trains at a learning rate of 0.1. Going up through the sweep's rates "
-    "(0.03, 0.1, 0.3, 1, 3, 10), at which rate does it first stop training? Answer with a number.",
-    {}, _first_failing_lr)
+class _Prediction(Exercise):
+    """An Exercise that says 'no answer yet' without computing its outcomes (here they cost training runs)."""
+
+    def __call__(self, answer: Any) -> Verdict:
+        if answer is None:
+            return Verdict.wrong(self.name, "no answer yet: replace None with a number.", ("missing",))
+        return super().__call__(answer)
 
 
-@lru_cache(maxsize=1)
-def _layer1_saturation() -> tuple[float, float]:
-    """Percent of saturated units in layer 1 at gain 3, without and with BatchNorm: the medians over the seeds that
-    the picture plots."""
-    from normlab.landscape import init_statistics, median_stats
-    from normlab.seeds import SEEDS
+predict_bn_largest_lr = _Prediction(
+    "predict_bn_largest_lr",
+    "Put BatchNorm before every ReLU of the same network and train it the same way. Of the sweep's rates (0.03, "
+    "0.1, 0.3, 1, 3, 10), which is the largest at which it trains in every seed? Answer with a number.",
+    {}, _largest_lr)
 
-    return tuple(100 * median_stats([init_statistics(bn, 3.0, seed=s) for s in SEEDS])[0].saturated
-                 for bn in (False, True))
-
-
-def _saturation_values() -> tuple[float, dict[str, tuple[float, str]]]:
-    plain, with_bn = _layer1_saturation()
-    return plain, {"bn": (with_bn, "that is the BatchNorm network's layer 1; the question asks about the plain one"),
-                   "fraction": (plain / 100, "right value, but as a fraction; the question asks for percent")}
-
-
-saturated_percent = ReadOff(
-    "saturated_percent",
-    "Read it off the saturation panel: in the network without BatchNorm and with weights 3 times torch's default "
-    "(gain 3), what percent of layer 1's tanh outputs are saturated? A number, to within 3 percentage points.",
-    _saturation_values, tolerance=3.0)
-
-norm_for_batch_of_2 = prediction(
-    "norm_for_batch_of_2",
-    "Your images are large and only 2 fit in memory per step. Which normalization would you put in the network: "
-    "'batch', 'group' or 'layer'?",
-    "group", {"batch": "BatchNorm estimates each feature's statistics from the 2 samples of the batch, and eval mode "
-                       "uses running averages of those noisy estimates"},
+design_norm_for_batch_of_2 = prediction(
+    "design_norm_for_batch_of_2",
+    "Only 2 images fit in memory per step. Which normalization do you put in the digits MLP: 'batch', 'group' or "
+    "'layer'?",
+    "group", {"batch": "with that choice, every seed trained on batches of 2 ends below 60% test accuracy, far under "
+                       "the same network trained on batches of 64"},
     also_right=("layer",))
 
 
-def _evaluate_broken(model, x, y):
-    model.eval()
-    with torch.no_grad():
-        return (model(x).argmax(1) == y).float().mean().item()
+def _reference(net, digits, lr, epochs):
+    """A correct loop: the notebook's, with the test accuracy after every epoch and the mode restored."""
+    from normlab.experiment import accuracy
+    from normlab.seeds import SEEDS, SeedBatches
+
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+    batches = SeedBatches(digits.x_train, digits.y_train, 60, SEEDS)
+    losses, accuracies = [], []
+    net.train()
+    for _ in range(epochs):
+        for x, y in batches:
+            loss = F.cross_entropy(net(x).transpose(1, 2), y, reduction="none").mean(1)
+            optimizer.zero_grad()
+            loss.sum().backward()
+            optimizer.step()
+            losses.append(loss.detach())
+        accuracies.append(accuracy(net, digits))
+    return torch.stack(losses), torch.stack(accuracies)
 
 
 @lru_cache(maxsize=1)
-def _trained() -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+def _setting() -> tuple:
+    """The run every answer is tried on: the BatchNorm ReLU network, standardized digits, lr 1, 3 epochs."""
     from normlab.digits import load_digits
-    from normlab.why import train_run
+    from normlab.seeds import DTYPE
 
-    digits = load_digits("standard")
-    return train_run("batch", "relu", 0.1, 2)[1], digits.x_test, digits.y_test
-
-
-def _evaluate_harness(fn, args):
-    """Call fn on a training-mode copy of a trained model; return its accuracy, the mode after, and the stats."""
-    model = copy.deepcopy(_trained()[0]).train()
-    acc = fn(model, *args)
-    stats = torch.cat([b.reshape(-1).float() for n, b in model.named_buffers() if n.endswith(("mean", "var"))])
-    return float(acc), model.training, stats
+    return load_digits("standard", DTYPE), 1.0, 3
 
 
-bug_evaluate = FunctionExercise(
-    "bug_evaluate",
-    "Repair evaluate(model, x, y): the test accuracy of a model in the middle of training, which must go on "
-    "training normally afterwards.",
-    lambda: [Case("the test images", _trained()[1:])],
-    lambda model, x, y: (_evaluate_broken(model, x, y), model.train())[0],
-    {"original": (_evaluate_broken, "still the original bug: the accuracy is right, but afterwards the model is no "
-                                    "longer in training mode, so the next training steps would normalize with the "
-                                    "running statistics and stop updating them"),
-     "train_mode": (lambda model, x, y: (model(x).argmax(1) == y).float().mean().item(),
-                    "the accuracy was computed in training mode: with each batch's own statistics, and moving the "
-                    "running statistics")},
-    harness=_evaluate_harness, atol=1e-6)
+def _run(fn: Callable) -> Any:
+    """fn on a fresh network (what it returns, or the exception it raised)."""
+    from normlab.experiment import network
+
+    try:
+        return fn(network("batch", "relu"), *_setting())
+    except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything: that is an answer too
+        return exc
+
+
+@lru_cache(maxsize=1)
+def _reference_result() -> tuple[torch.Tensor, torch.Tensor]:
+    return _run(_reference)
+
+
+class LoopBug:
+    """Find the bug in a training loop: the learner's loop is run on a fresh network and its losses and reported
+    accuracies are compared with a correct loop's; a wrong loop is described by what its run shows."""
+
+    name = "bug_train_and_report"
+    question = ("Repair train_and_report(net, digits, lr, epochs): it trains and reports each seed's test accuracy "
+                "after every epoch, and must return the losses (steps, S) and the accuracies (epochs, S).")
+
+    def __call__(self, fn: Any) -> Verdict:
+        """✓ if the loop trains and reports as a correct one; else the symptom its run shows."""
+        if fn is None or not callable(fn):
+            return Verdict.wrong(self.name, "pass your function itself (its name, without calling it).", ("missing",))
+        got, (losses, accs) = _run(fn), _reference_result()
+        if isinstance(got, Exception):
+            return Verdict.wrong(self.name, f"your function raised {type(got).__name__}: {str(got).splitlines()[0]}.",
+                                 ("raised",))
+        if not (isinstance(got, tuple) and len(got) == 2 and all(isinstance(t, torch.Tensor) for t in got)):
+            return Verdict.wrong(self.name, "return two tensors: the losses and the accuracies.", ("returns",))
+        got_losses, got_accs = got
+        if got_losses.shape != losses.shape or got_accs.shape != accs.shape:
+            return Verdict.wrong(self.name, f"your loop returned shapes {tuple(got_losses.shape)} and "
+                                 f"{tuple(got_accs.shape)}; the loop above returns one loss per step and seed, one "
+                                 "accuracy per epoch and seed.", ("shape",))
+        same = torch.allclose(got_losses, losses, rtol=1e-6, atol=1e-9, equal_nan=True)
+        if same and torch.allclose(got_accs, accs, atol=1e-9):
+            return Verdict.right(self.name, "correct: every seed's loss falls epoch after epoch, and the accuracies "
+                                 "are those of the network as it will be used on new images.")
+        return Verdict.wrong(self.name, self._symptom(got_losses, got_accs, same), ("original" if not
+                             torch.isfinite(got_losses).all() else "reported" if same else "unknown",))
+
+    @staticmethod
+    def _symptom(losses: torch.Tensor, accs: torch.Tensor, same: bool) -> str:
+        """What the learner's run shows: where the loss stops being finite, what the accuracies do."""
+        steps, seeds = losses.shape
+        per_epoch = steps // len(accs)
+        bad = ~torch.isfinite(losses)
+        if bad.any():
+            first = int(bad.any(1).nonzero()[0]) // per_epoch  # the epoch in which a loss first turns to nan
+            fine = ("the accuracy it reports after epoch 1 is above 0.8 in every seed, but then " if first > 0 and
+                    bool((accs[0] > 0.8).all()) else "")
+            after = accs[first:].max().item()
+            return (f"{fine}the training loss turns to nan during epoch {first + 1} in {int(bad.any(0).sum())} of "
+                    f"{seeds} seeds, and no accuracy it reports from then on is above {after:.2f} (chance: 0.10).")
+        if same:
+            return ("your loop trains as it should, but the accuracies it reports are not what the trained network "
+                    "gives on new images.")
+        ref = _reference_result()[0]
+        epoch = next(k for k in range(len(accs)) if not torch.allclose(
+            losses[k * per_epoch:(k + 1) * per_epoch], ref[k * per_epoch:(k + 1) * per_epoch], rtol=1e-6, atol=1e-9))
+        off = (losses[-per_epoch:].mean(0) - ref[-per_epoch:].mean(0)).abs().max().item()
+        return (f"from epoch {epoch + 1} on, your loop's losses part from a correct loop's (the last epoch's mean loss "
+                f"is off by up to {off:.2g}). Not a mistake I recognise: compare it line by line with the loop above.")
+
+    def __repr__(self) -> str:
+        return f"{self.name}: {self.question}"
+
+
+bug_train_and_report = LoopBug()
