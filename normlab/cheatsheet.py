@@ -68,11 +68,15 @@ def describe(name: str, layer: nn.Module, x: torch.Tensor, letters: str, groups:
                not torch.allclose(trained, evaluated, atol=1e-5), not torch.allclose(alone, trained[0], atol=1e-5))
 
 
-def render(rows: list[Row]) -> str:
-    """The rows as an aligned text table."""
-    head = ("layer", "reduces over", "parameters", "buffers", "eval differs", "sample sees batch")
-    lines = [(r.layer, r.reduces_over, r.parameters, r.buffers, "yes" if r.eval_differs else "no",
-              "yes" if r.batch_coupled else "no") for r in rows]
+def render(rows: list[Row], part: str = "behaviour") -> str:
+    """The rows as an aligned text table: part 'behaviour' (dims, eval, batch) or 'state' (parameters, buffers)."""
+    if part == "state":
+        head: tuple[str, ...] = ("layer", "parameters", "buffers")
+        lines = [(r.layer, r.parameters, r.buffers) for r in rows]
+    else:
+        head = ("layer", "reduces over", "eval differs", "sample sees batch")
+        lines = [(r.layer, r.reduces_over, "yes" if r.eval_differs else "no", "yes" if r.batch_coupled else "no")
+                 for r in rows]
     widths = [max(len(str(line[i])) for line in [head, *lines]) for i in range(len(head))]
     fmt = " | ".join(f"{{:{w}}}" for w in widths)
     body = [fmt.format(*head), "-+-".join("-" * w for w in widths), *(fmt.format(*line) for line in lines)]

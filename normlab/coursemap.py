@@ -29,7 +29,7 @@ COURSE = (
          "What does BatchNorm1d do to a batch of feature vectors, and what does it store?", 30),
     Stop("02_batchnorm1d_3d_input", "BatchNorm1d on (N, C, L)",
          "Which values share a mean when the input has a length dim?", 20),
-    Stop("03_batchnorm2d", "BatchNorm2d", "How does BatchNorm treat images, and why drop the bias before it?", 30),
+    Stop("03_batchnorm2d", "BatchNorm2d", "How does BatchNorm treat images, and how do d2l's and torch's differ?", 30),
     Stop("04_layernorm", "LayerNorm",
          "What does LayerNorm normalize, how is it unlike BatchNorm, and what does it mean on images?", 30),
     Stop("05_eval_mode_and_running_stats", "Eval mode",

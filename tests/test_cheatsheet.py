@@ -33,7 +33,9 @@ def test_rows_read_parameters_buffers_and_behaviour_off_the_module():
 
 
 def test_render_aligns_one_line_per_row():
-    text = render([describe("bn", nn.BatchNorm1d(6), X, "NCL"), describe("ln", nn.LayerNorm(5), X, "NCL")])
-    lines = text.splitlines()
-    assert len(lines) == 4 and lines[0].startswith("layer") and lines[2].startswith("bn ")
-    assert all(line == line.rstrip() for line in lines)
+    rows = [describe("bn", nn.BatchNorm1d(6), X, "NCL"), describe("ln", nn.LayerNorm(5), X, "NCL")]
+    for part, column in (("behaviour", "reduces over"), ("state", "buffers")):
+        lines = render(rows, part).splitlines()
+        assert len(lines) == 4 and lines[0].startswith("layer") and column in lines[0] and lines[2].startswith("bn ")
+        assert all(line == line.rstrip() for line in lines)
+    assert "running_var (6,)" in render(rows, "state") and "(N, L)" in render(rows, "behaviour")

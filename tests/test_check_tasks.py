@@ -46,7 +46,7 @@ def test_gamma_and_beta_applied_before_normalizing():
     z = e.x * e.weight + e.bias
     y = (z - z.mean(0)) / torch.sqrt(z.var(0, unbiased=False) + EPS)
     verdict = e(y)
-    assert verdict.mistakes == ("affine_first",) and "before normalizing" in str(verdict)
+    assert verdict.mistakes == ("affine_first",) and "then something undid them" in str(verdict)
 
 
 def test_reshape_instead_of_permute_or_transpose():
@@ -67,7 +67,7 @@ def test_a_bare_int_where_a_shape_was_asked(exercise):
     verdict = exercise(16)
     assert verdict.mistakes == ("bare_int",) and "a shape is a tuple" in str(verdict) and "16" not in str(verdict)
     assert "comma" not in str(verdict)
-    assert exercise(7).mistakes == ("bare_int",) and "not the right size" in str(exercise(7))
+    assert str(exercise(7)).replace("7", "16") == str(verdict)  # a wrong size and the right one read the same
 
 
 def test_messages_of_worked_mistakes_never_state_the_answer():

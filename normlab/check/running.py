@@ -19,7 +19,8 @@ running_mean_update = Exercise(
     lambda x, running_mean0: running_outcomes(running_mean0, x.double().mean(0), 0.1))
 
 _MOMENTUM_MISTAKES = {
-    "d2l_momentum": "with that momentum torch's layer would keep 10% of its old running value each step, not 90%",
+    "d2l_momentum": "with that momentum torch's layer would move its running_mean most of the way to each new batch "
+                    "mean in one step",
     "percent": "that is a percentage; momentum is a fraction in [0, 1]",
 }
 
