@@ -18,10 +18,10 @@ REVEAL = "reveal"
 
 
 def clear_reveals(nb: nbformat.NotebookNode) -> int:
-    """Empty the outputs and execution counts of the reveal cells; return how many there are."""
+    """Empty the outputs of the reveal cells (they keep their execution count: they ran); return how many."""
     cells = [c for c in nb.cells if c.cell_type == "code" and REVEAL in c.get("metadata", {}).get("tags", [])]
     for cell in cells:
-        cell.outputs, cell.execution_count = [], None
+        cell.outputs = []
     return len(cells)
 
 

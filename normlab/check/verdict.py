@@ -32,7 +32,7 @@ class Verdict:
     @classmethod
     def wrong(cls, name: str, text: str, mistakes: tuple[str, ...]) -> Verdict:
         """'✗ name: text', with the mistakes it recognised (a question ends the text without a full stop)."""
-        return cls(False, f"✗ {name}: {text.replace('?.', '?')}", mistakes)
+        return cls(False, f"✗ {name}: {text[:-1] if text.endswith('?.') else text}", mistakes)
 
     def __bool__(self) -> bool:
         return self.ok
