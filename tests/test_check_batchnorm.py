@@ -19,26 +19,56 @@ def wrong(x: torch.Tensor, dims: tuple[int, ...], unbiased: bool = False, by_var
     return (x - mean) / (var if by_var else var.sqrt())
 
 
+def finish(exercise, y: torch.Tensor) -> torch.Tensor:
+    """The learner's last step: scale and shift each channel, if the exercise gives weight and bias."""
+    if "weight" not in exercise._data:
+        return y
+    shape = (1, -1) + (1,) * (y.dim() - 2)
+    return y * exercise.weight.reshape(shape) + exercise.bias.reshape(shape)
+
+
+def with_affine(exercise, layer: nn.Module) -> nn.Module:
+    """The torch layer with the exercise's weight and bias, if it gives them."""
+    if "weight" in exercise._data:
+        with torch.no_grad():
+            layer.weight.copy_(exercise.weight)
+            layer.bias.copy_(exercise.bias)
+    return layer
+
+
+class ChannelsLast(nn.Module):
+    """torch's BatchNorm2d on channels-last images: to (N, C, H, W) and back."""
+
+    def __init__(self, layer: nn.Module) -> None:
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
+
+
 NORMALIZE = [(check.batchnorm1d_3d, nn.BatchNorm1d(3), (0, 2), [(0,), (2,), (1, 2)]),
-             (check.batchnorm2d, nn.BatchNorm2d(3), (0, 2, 3), [(0,), (2, 3), (1, 2, 3)])]
+             (check.batchnorm2d, ChannelsLast(nn.BatchNorm2d(3)), (0, 1, 2), [(0,), (1, 2), (0, 2, 3), (0, 1, 2, 3)])]
 
 
 @pytest.mark.parametrize(("exercise", "layer", "dims", "bad_dims"), NORMALIZE)
 def test_normalize_exercises(exercise, layer, dims, bad_dims) -> None:
-    x = exercise.x
+    x, y = exercise.x, lambda out: finish(exercise, out)
+    inner = with_affine(exercise, getattr(layer, "layer", layer))  # the torch layer itself
     assert exercise(layer.train()(x)).ok
-    assert exercise(wrong(x, dims)).ok
-    assert exercise(wrong(x, dims, unbiased=True)).mistakes == ("unbiased",)
-    assert exercise(wrong(x, dims, by_var=True)).mistakes == ("variance",)
-    assert exercise(wrong(x, dims, eps=0.0)).mistakes == ("no_eps",)
-    assert exercise((x - x.mean(dims, keepdim=True)) / x.std(dims, keepdim=True)).mistakes == ("unbiased", "no_eps")
-    assert exercise((x - x.mean(dims, keepdim=True)) / x.var(dims, keepdim=True)).mistakes == (
+    assert exercise(y(wrong(x, dims))).ok
+    assert exercise(y(wrong(x, dims, unbiased=True))).mistakes == ("unbiased",)
+    assert exercise(y(wrong(x, dims, by_var=True))).mistakes == ("variance",)
+    assert exercise(y(wrong(x, dims, eps=0.0))).mistakes == ("no_eps",)
+    assert exercise(y((x - x.mean(dims, keepdim=True)) / x.std(dims, keepdim=True))).mistakes == (
+        "unbiased", "no_eps")
+    assert exercise(y((x - x.mean(dims, keepdim=True)) / x.var(dims, keepdim=True))).mistakes == (
         "unbiased", "variance", "no_eps")  # a common first attempt
     for bad in bad_dims:
-        verdict = exercise(wrong(x, bad))
+        verdict = exercise(y(wrong(x, bad)))
         assert verdict.mistakes == (f"dims{bad}",)
         said = str(verdict)
-        assert f"your statistics come from dims {bad} = " in said and f"{type(layer).__name__} on" in said
+        assert f"your statistics come from dims {bad} = " in said and f"{type(inner).__name__} on" in said
         assert str(dims) not in str(verdict)  # the mistake is named, the right dims are not given away
     assert exercise(x).mistakes == ("unknown",)
     assert exercise(x[:1]).mistakes == ("shape",)
@@ -47,7 +77,7 @@ def test_normalize_exercises(exercise, layer, dims, bad_dims) -> None:
 
 def test_dims_message_names_layer_and_layout() -> None:
     x = check.batchnorm1d_3d.x
-    assert str(check.batchnorm1d_3d(wrong(x, (0,)))) == (
+    assert str(check.batchnorm1d_3d(finish(check.batchnorm1d_3d, wrong(x, (0,))))) == (
         "✗ batchnorm1d_3d: your statistics come from dims (0,) = N: one mean per (C, L); which elements does "
         "BatchNorm1d on (N, C, L) put in one group?")
 
@@ -79,8 +109,8 @@ def test_exercise_data_are_fresh_copies_and_questions_print() -> None:
     x = ex.x
     x += 100
     assert not torch.equal(x, ex.x)
-    assert "nn.BatchNorm1d(3)" in repr(ex)
-    with pytest.raises(AttributeError, match="it gives: x"):
+    assert "BatchNorm1d(3)" in repr(ex)
+    with pytest.raises(AttributeError, match="it gives: x, weight, bias"):
         getattr(ex, "y")  # noqa: B009 - the attribute lookup is what is tested
 
 
@@ -103,3 +133,12 @@ def test_affine_exercise() -> None:
     assert ex(x_hat).mistakes == ("no_affine",)
     assert ex(weight * wrong(x, (0,), unbiased=True) + bias).mistakes == ("unbiased",)
     assert ex(weight * wrong(x, (1,)) + bias).mistakes == ("dims(1,)",)
+
+
+def test_3d_affine_exercise_names_affine_slips() -> None:
+    ex = check.batchnorm1d_3d
+    x_hat = wrong(ex.x, (0, 2))
+    assert ex(x_hat).mistakes == ("no_affine",)
+    w, b = ex.weight.reshape(1, 3, 1), ex.bias.reshape(1, 3, 1)
+    assert ex(x_hat * b + w).mistakes == ("swapped",)
+    assert "(1, 3, 1)" not in str(ex(x_hat)) and "reshape" not in str(ex(x_hat))

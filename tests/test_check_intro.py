@@ -11,7 +11,7 @@ from normlab import check
 def test_torchs_outputs_are_accepted():
     x = check.instance_norm_dims.x
     assert check.instance_norm_dims(nn.InstanceNorm1d(3)(x))
-    assert check.layer_norm_dims(nn.LayerNorm([3, 4], elementwise_affine=False)(x))
+    assert check.layer_norm_dims(nn.LayerNorm([3, 4, 5], elementwise_affine=False)(check.layer_norm_dims.x))
 
 
 @pytest.mark.parametrize("dims", [(0,), (1,), (0, 2), (0, 1, 2)])
@@ -25,8 +25,15 @@ def test_instance_norm_wrong_dims_are_named(dims):
 
 def test_layer_norm_unbiased_and_variance_mistakes_are_named():
     x = check.layer_norm_dims.x
-    mean = x.mean(dim=(1, 2), keepdim=True)
-    unbiased = (x - mean) / torch.sqrt(x.var(dim=(1, 2), keepdim=True) + 1e-5)
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    unbiased = (x - mean) / torch.sqrt(x.var(dim=(1, 2, 3), keepdim=True) + 1e-5)
     assert check.layer_norm_dims(unbiased).mistakes == ("unbiased",)
-    var = x.var(dim=(1, 2), keepdim=True, unbiased=False)
+    var = x.var(dim=(1, 2, 3), keepdim=True, unbiased=False)
     assert check.layer_norm_dims((x - mean) / (var + 1e-5)).mistakes == ("variance",)
+
+
+@pytest.mark.parametrize("dims", [(2, 3), (0, 2, 3), (1,)])
+def test_layer_norm_wrong_dims_describe_the_groups_without_the_right_ones(dims):
+    verdict = check.layer_norm_dims(normlab.normalize(check.layer_norm_dims.x, dims))
+    assert not verdict and f"your statistics come from dims {dims} = " in verdict.message
+    assert "(1, 2, 3)" not in verdict.message and "per N;" not in verdict.message

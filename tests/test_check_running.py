@@ -4,22 +4,39 @@ import pytest
 import torch
 from torch import nn
 
-from normlab.check.running import eval_output, running_mean_update, torch_momentum
+from normlab.check.running import eval_output, running_var_two_steps, torch_momentum
 
 
-def test_running_mean_update_torch_is_right() -> None:
-    e = running_mean_update
+def test_running_var_two_steps_torch_is_right() -> None:
+    e = running_var_two_steps
     bn = nn.BatchNorm1d(3, momentum=0.1)
-    bn.running_mean.copy_(e.running_mean0)
-    bn(e.x)
-    assert e(bn.running_mean).ok
+    with torch.no_grad():
+        bn.running_var.copy_(e.running_var0)
+    bn(e.x1)
+    bn(e.x2)
+    assert e(bn.running_var).ok
 
 
-@pytest.mark.parametrize(("rule", "mistake"), [(lambda r, b: 0.1 * r + 0.9 * b, "d2l_momentum"),
-                                               (lambda r, b: b, "no_update")])
-def test_running_mean_update_mistakes(rule, mistake: str) -> None:
-    e = running_mean_update
-    assert e(rule(e.running_mean0, e.x.mean(0))).mistakes == (mistake,)
+def _step(running, x, old=0.9, correction=1):
+    return old * running + (1 - old) * x.var(0, correction=correction)
+
+
+@pytest.mark.parametrize(("answer", "mistakes"), [
+    (lambda e: _step(_step(e.running_var0, e.x1, correction=0), e.x2, correction=0), ("biased_running_var",)),
+    (lambda e: _step(_step(e.running_var0, e.x1, old=0.1), e.x2, old=0.1), ("d2l_momentum",)),
+    (lambda e: _step(e.running_var0, e.x2), ("one_step",)),
+    (lambda e: _step(e.running_var0, e.x1), ("one_step",)),
+    (lambda e: _step(_step(torch.ones(3), e.x1), e.x2), ("from_default",)),
+    (lambda e: _step(e.running_var0, torch.cat([e.x1, e.x2])), ("one_batch",)),
+    (lambda e: e.x2.var(0), ("no_update",))])
+def test_running_var_two_steps_mistakes(answer, mistakes) -> None:
+    e = running_var_two_steps
+    verdict = e(answer(e))
+    assert verdict.mistakes == mistakes
+    right = e.running_var0
+    for x in (e.x1, e.x2):
+        right = _step(right, x)
+    assert f"{right[0].item():.2f}" not in str(verdict) and "unbiased" not in str(verdict)
 
 
 def test_torch_momentum() -> None:

@@ -102,15 +102,15 @@ def test_recalibrate_equals_update_bn_and_restores_the_model() -> None:
 
 
 def test_state_exercises() -> None:
-    assert check.predict_frozen_running("change") and not check.predict_frozen_running("stay")
-    right = set(nn.BatchNorm2d(4, affine=False).state_dict())
-    assert check.state_dict_keys(right)
-    assert check.state_dict_keys(right | {"weight", "bias"}).mistakes == ("keys",)
-    assert "no tensor named weight" in check.state_dict_keys(right | {"weight"}).message
-    missing = check.state_dict_keys(right - {"num_batches_tracked"}).message
-    assert "misses 1 of the keys" in missing and "num_batches_tracked" not in missing  # counted, never named
-    assert "change" not in check.predict_frozen_running("stay").message.split(":", 1)[1]
-    assert check.state_dict_keys("running_mean").mistakes == ("type",)
+    right = set(nn.BatchNorm2d(4, track_running_stats=False).state_dict())
+    assert right == {"weight", "bias"} and check.predict_state_dict_keys(right)
+    every = set(nn.BatchNorm2d(4).state_dict())
+    extra = check.predict_state_dict_keys(every).message
+    assert check.predict_state_dict_keys(every).mistakes == ("keys",) and "3 of your keys are not in" in extra
+    assert not any(key in extra for key in every)  # counted, never named
+    missing = check.predict_state_dict_keys(right - {"bias"}).message
+    assert "misses 1 of the keys" in missing and "bias" not in missing.split(":", 1)[1]
+    assert check.predict_state_dict_keys("running_mean").mistakes == ("type",)
 
 
 def _requires_grad_only(model):

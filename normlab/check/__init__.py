@@ -27,7 +27,7 @@ from normlab.check.family import bug_group_norm, design_norm, predict_instance_e
 from normlab.check.functions import Case, FunctionExercise
 from normlab.check.intro import instance_norm_dims, layer_norm_dims
 from normlab.check.layernorm import layernorm_channels, layernorm_weight_shape
-from normlab.check.layouts import nhwc_to_nchw, tokens_batchnorm
+from normlab.check.layouts import tokens_batchnorm
 from normlab.check.lore import conv_bn_block, masked_batch_norm
 from normlab.check.predictions import (
     predict_batch_dependence,
@@ -38,8 +38,8 @@ from normlab.check.predictions import (
     predict_square_tokens,
     predict_values_per_mean,
 )
-from normlab.check.running import eval_output, running_mean_update, torch_momentum
-from normlab.check.state import bug_freeze, predict_frozen_running, state_dict_keys
+from normlab.check.running import eval_output, running_var_two_steps, torch_momentum
+from normlab.check.state import bug_freeze, predict_state_dict_keys
 from normlab.check.verdict import Outcome, Verdict
 from normlab.check.why import bug_train_and_report, design_norm_for_batch_of_2, predict_bn_largest_lr
 
@@ -47,7 +47,7 @@ __all__ = ["Exercise", "FunctionExercise", "Case", "Outcome", "Verdict", "judge"
 __all__ += ["instance_norm_dims", "layer_norm_dims", "batchnorm1d_affine", "batchnorm1d_running_var",
             "batchnorm1d_3d", "batchnorm2d",
             "batchnorm2d_weight_shape", "layernorm_channels", "layernorm_weight_shape",
-            "running_mean_update", "torch_momentum", "eval_output", "tokens_batchnorm", "nhwc_to_nchw"]
+            "running_var_two_steps", "torch_momentum", "eval_output", "tokens_batchnorm"]
 __all__ += ["predict_groups", "predict_running_var", "predict_values_per_mean", "predict_d2l_moving_var",
             "predict_batch_dependence", "predict_no_grad", "predict_square_tokens"]
 __all__ += ["batchnorm_backward", "bug_backward", "predict_shifted_input"]
@@ -55,7 +55,7 @@ __all__ += ["predict_bn_largest_lr", "design_norm_for_batch_of_2", "bug_train_an
 __all__ += ["conv_bn_block", "masked_batch_norm"]
 __all__ += ["bug_layer_norm", "bug_batch_norm", "bug_channel_loop", "bug_comparison",
             "bug_predict", "bug_nhwc"]
-__all__ += ["bug_group_norm", "predict_instance_eval", "design_norm", "predict_frozen_running", "state_dict_keys",
+__all__ += ["bug_group_norm", "predict_instance_eval", "design_norm", "predict_state_dict_keys",
             "bug_freeze"]
 __all__ += ["combine_by_hand", "bug_sync_backward", "predict_accumulation"]
 __all__ += ["fold_next_by_hand", "bug_fold", "predict_overflow"]

@@ -23,11 +23,6 @@ def quiet_data(shape: tuple[int, ...], seed: int, quiet_channel: int = 2) -> tor
     return x
 
 
-def _normalized(x: torch.Tensor, dims: tuple[int, ...], layer: str) -> tuple[list[Outcome], dict[str, str]]:
-    """Outcomes of normalizing x over dims with eps = 1e-5, right and wrong."""
-    return normalization_outcomes(x, dims, 1e-5, layer)
-
-
 _AFFINE_MISTAKES = {"swapped": "each feature of your output has mean equal to its weight (gamma) and spread equal to "
                                "its |bias| (beta)",
                     "no_affine": "each feature of your output has mean 0 and variance 1: weight and bias left no mark",
@@ -35,12 +30,15 @@ _AFFINE_MISTAKES = {"swapped": "each feature of your output has mean equal to it
                                     "and bias acted, then something undid them"}
 
 
-def _affine(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> tuple[list[Outcome], dict[str, str]]:
+def _affine(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
+            dims: tuple[int, ...] = (0,)) -> tuple[list[Outcome], dict[str, str]]:
     """Normalization outcomes with gamma and beta, plus gamma/beta swapped, left out or applied first."""
-    outcomes, messages = normalization_outcomes(x, (0,), 1e-5, "BatchNorm1d", weight, bias)
-    plain = right(normalization_outcomes(x, (0,), 1e-5, "BatchNorm1d")[0])
-    first = right(normalization_outcomes(x * weight + bias, (0,), 1e-5, "BatchNorm1d")[0])
-    outcomes += [Outcome(plain * bias.double() + weight.double(), ("swapped",)), Outcome(plain, ("no_affine",)),
+    outcomes, messages = normalization_outcomes(x, dims, 1e-5, "BatchNorm1d", weight, bias)
+    shape = (1, x.shape[1]) + (1,) * (x.dim() - 2)  # one value per channel
+    w, b = weight.double().reshape(shape), bias.double().reshape(shape)
+    plain = right(normalization_outcomes(x, dims, 1e-5, "BatchNorm1d")[0])
+    first = right(normalization_outcomes(x * w.float() + b.float(), dims, 1e-5, "BatchNorm1d")[0])
+    outcomes += [Outcome(plain * b + w, ("swapped",)), Outcome(plain, ("no_affine",)),
                  Outcome(first, ("affine_first",))]
     return outcomes, {**messages, **_AFFINE_MISTAKES}
 
@@ -61,17 +59,19 @@ batchnorm1d_running_var = Exercise(
 
 batchnorm1d_3d = Exercise(
     "batchnorm1d_3d",
-    "x has shape (N, C, L) = (2, 3, 4); channel 2 barely varies. Compute by hand what nn.BatchNorm1d(3) returns "
-    "in training (gamma = 1, beta = 0, eps = 1e-5).",
-    {"x": quiet_data((2, 3, 4), seed=2)},
-    lambda x: _normalized(x, (0, 2), "BatchNorm1d"))
+    "x has shape (N, C, L) = (2, 3, 4); channel 2 barely varies. A BatchNorm1d(3) in training has weight (gamma) "
+    "and bias (beta) as given, one value per channel. Compute its output by hand (eps = 1e-5).",
+    {"x": quiet_data((2, 3, 4), seed=2), "weight": torch.tensor([2.0, 0.5, -1.0]),
+     "bias": torch.tensor([1.0, 3.0, 0.0])},
+    lambda x, weight, bias: _affine(x, weight, bias, (0, 2)))
 
 batchnorm2d = Exercise(
     "batchnorm2d",
-    "x has shape (N, C, H, W) = (2, 3, 2, 3); channel 2 barely varies. Compute by hand what nn.BatchNorm2d(3) "
-    "returns in training (gamma = 1, beta = 0, eps = 1e-5).",
-    {"x": quiet_data((2, 3, 2, 3), seed=3)},
-    lambda x: _normalized(x, (0, 2, 3), "BatchNorm2d"))
+    "x holds 2 RGB images of 4 x 5 pixels channels-last, as image loaders give them: (N, H, W, C) = (2, 4, 5, 3); "
+    "channel 2 barely varies. Compute by hand, without reordering x, what nn.BatchNorm2d(3) in training gives for "
+    "these images (gamma = 1, beta = 0, eps = 1e-5), in the same (N, H, W, C) layout.",
+    {"x": quiet_data((2, 3, 4, 5), seed=3).permute(0, 2, 3, 1).contiguous()},
+    lambda x: normalization_outcomes(x, (0, 1, 2), 1e-5, "BatchNorm2d", layout="(N, H, W, C)"))
 
 _SHAPE_MISTAKES = {
     "d2l_shape": "that is the shape d2l's from-scratch BatchNorm gives gamma, with size-1 dims so that it "

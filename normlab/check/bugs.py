@@ -78,13 +78,17 @@ def _channel_loop_broken(x):
 
 bug_channel_loop = FunctionExercise(
     "bug_channel_loop", "Repair my_batch_norm_1d(x) so that it equals nn.BatchNorm1d(C) in training on (N, C, L).",
-    lambda: [Case("a (2, 3, 4) batch", (_seeded(2, 3, 4, seed=21),)), Case("a (3, 2, 5) batch",
-                                                                          (_seeded(3, 2, 5, seed=22),))],
+    lambda: [Case("a (2, 3, 4) batch", (_seeded(2, 3, 4, seed=21),)),
+             Case("a (3, 2, 5) batch", (_seeded(3, 2, 5, seed=22),)),
+             Case("a (2, 3, 4) batch whose channel 2 barely varies", (quiet_data((2, 3, 4), seed=23),))],
     lambda x: F.batch_norm(x, None, None, training=True),
     {"original": (_channel_loop_broken, "still the original bug: every output is close to nn.BatchNorm1d's but a "
                                         "few percent too small, so each channel's output variance is below 1"),
      "per_sample": (lambda x: F.instance_norm(x), "now every (sample, channel) row of the output has mean 0 on "
-                                                  "its own: one group per sample and channel")})
+                                                  "its own: one group per sample and channel"),
+     "no_eps": (lambda x: (x - x.mean((0, 2), keepdim=True)) / x.var((0, 2), unbiased=False, keepdim=True).sqrt(),
+                "now the channel that barely varies comes out with variance 1, where nn.BatchNorm1d's is far below "
+                "1 (a constant channel would give nan)")})
 
 
 # 04: a one-sided comparison

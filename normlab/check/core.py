@@ -81,8 +81,8 @@ class Exercise:
     """An exercise: a question, its data (read as attributes, fresh copies) and a checker for the answer."""
 
     def __init__(self, name: str, question: str, data: dict[str, Any],
-                 outcomes: Callable[..., tuple[list[Outcome], dict[str, str]]]) -> None:
-        self.name, self.question, self._data, self._outcomes = name, question, data, outcomes
+                 outcomes: Callable[..., tuple[list[Outcome], dict[str, str]]], rtol: float = 1e-4) -> None:
+        self.name, self.question, self._data, self._outcomes, self.rtol = name, question, data, outcomes, rtol
 
     def __getattr__(self, key: str) -> Any:
         data = self.__dict__.get("_data", {})
@@ -95,19 +95,21 @@ class Exercise:
     def __call__(self, answer: Any) -> Verdict:
         """Check an answer: ✓, or the mistake it recognises."""
         outcomes, messages = self._outcomes(**self._data)
-        return judge(answer, outcomes, self.name, messages)
+        return judge(answer, outcomes, self.name, messages, rtol=self.rtol)
 
     def __repr__(self) -> str:
         return f"{self.name}: {self.question}"
 
 
 def prediction(name: str, question: str, right: Any, wrong: dict[Any, str], also_right: tuple = ()) -> Exercise:
-    """A predict-then-run question: the right value (and others as good), and what each tempting wrong value means."""
+    """A predict-then-run question: the right value (and others as good), and what each tempting wrong value means.
+
+    A number predicted by hand may be rounded (10.67 for 32/3): it matches within 0.5%."""
     keys = {value: f"wrong{k}" for k, value in enumerate(wrong)}
     outcomes = [Outcome(right), *(Outcome(v) for v in also_right), *(Outcome(v, (keys[v],)) for v in wrong)]
     messages = {keys[v]: m for v, m in wrong.items()}
     messages["unknown"] = "not what happens, and not an answer I expected; read the question again"
-    return Exercise(name, question, {}, lambda: (outcomes, messages))
+    return Exercise(name, question, {}, lambda: (outcomes, messages), rtol=5e-3)
 
 
 class ReadOff:

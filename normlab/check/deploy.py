@@ -105,13 +105,11 @@ bug_fold = FunctionExercise(
                                                  "channel")},
     atol=1e-9, harness=_harness)
 
+_ESTIMATE = ("not what happens: estimate sum(x²), even a single x², and compare it with each type's largest value "
+             "in the table above")
+
 predict_overflow = prediction(
     "predict_overflow",
     "x has 1024 features of size about 300 (x = 300 · randn). Computed in the input's own type, in which does "
     "sum(x²) overflow: 'float16', 'bfloat16', 'both' or 'neither'?",
-    "float16", {"bfloat16": "the 16-bit type you named reaches the same largest value as float32: estimate sum(x²) "
-                            "and compare it with each type's largest value in the table above",
-                "both": "one of the two stays finite: estimate sum(x²), even a single x², and compare it with each "
-                        "type's largest value in the table above",
-                "neither": "estimate sum(x²), even a single x², and compare it with each type's largest value in "
-                           "the table above"})
+    "float16", dict.fromkeys(("bfloat16", "both", "neither"), _ESTIMATE))

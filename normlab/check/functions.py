@@ -99,19 +99,22 @@ class FunctionExercise:
 
     def _part(self, name: str, a: Any, b: Any) -> str:
         """'dx is right', 'dgamma has shape (3, 1), expected (3,)' or 'dbeta is off by up to 0.12'."""
+        verb = "are" if name.endswith("s") else "is"  # 'the predictions are off by ...'
         if _close(a, b, self.atol, self.rtol):
-            return f"{name} is right"
+            return f"{name} {verb} right"
         if isinstance(b, bool):
             if isinstance(a, bool) or (isinstance(a, torch.Tensor) and a.numel() == 1):
-                return f"{name} is {bool(a)}, which is wrong"
+                return f"{name} {verb} {bool(a)}, which is wrong"
             return f"{name} should be True or False, not a {type(a).__name__}"
         if isinstance(b, (int, float)):
-            return f"{name} is off by {abs(a - b):.3g}" if isinstance(a, (int, float)) else f"{name} is not a number"
+            if not isinstance(a, (int, float)):
+                return f"{name} is not a number"
+            return f"{name} {verb} off by {abs(a - b):.3g}"
         if not isinstance(a, torch.Tensor):
             return f"{name} is a {type(a).__name__}, not a tensor"
         if a.shape != b.shape:
             return f"{name} has shape {tuple(a.shape)}, expected {tuple(b.shape)}"
-        return f"{name} is off by up to {(a.detach().double() - b.double()).abs().max().item():.3g}"
+        return f"{name} {verb} off by up to {(a.detach().double() - b.double()).abs().max().item():.3g}"
 
     def __repr__(self) -> str:
         return f"{self.name}: {self.question}"

@@ -24,9 +24,15 @@ instance_norm_dims = Exercise(
     {"x": _x()},
     lambda x: normalization_outcomes(x, (2,), 1e-5, "InstanceNorm1d"))
 
+def _images() -> torch.Tensor:
+    """Seeded (N, C, H, W) = (2, 3, 4, 5) images with per-channel offsets, so that every choice of dims differs."""
+    gen = torch.Generator().manual_seed(1)
+    return torch.randn(2, 3, 4, 5, generator=gen) * 2 + torch.tensor([0.0, 5.0, -3.0]).reshape(1, 3, 1, 1)
+
+
 layer_norm_dims = Exercise(
     "layer_norm_dims",
-    "x has shape (N, C, L) = (2, 3, 4). Compute what nn.LayerNorm([3, 4], elementwise_affine=False) returns "
-    "(eps = 1e-5) with elementary tensor operations.",
-    {"x": _x()},
-    lambda x: normalization_outcomes(x, (1, 2), 1e-5, "LayerNorm([C, L])"))
+    "x is a batch of images, (N, C, H, W) = (2, 3, 4, 5). Compute what nn.LayerNorm([3, 4, 5], "
+    "elementwise_affine=False) returns (eps = 1e-5) with elementary tensor operations.",
+    {"x": _images()},
+    lambda x: normalization_outcomes(x, (1, 2, 3), 1e-5, "LayerNorm([C, H, W])"))

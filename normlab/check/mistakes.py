@@ -19,17 +19,18 @@ from normlab.layouts import layout_of, parse_layout
 __all__ = ["MISTAKES", "dims_mistake", "right", "normalization_outcomes", "running_outcomes"]
 
 MISTAKES = {
-    "unbiased": "each group of your output has variance (n - 1) / n, a little under 1: something divides by n - 1",
+    "unbiased": "each group of your output is squeezed by a factor sqrt((n - 1) / n), a little under 1: something "
+                "divides by n - 1",
     "variance": "your output's spread depends on the input's: a group that varies a lot comes out squeezed, one "
                 "that barely varies comes out stretched",
-    "no_eps": "nearly right, but where a channel barely varies your output still has variance 1, and the layer's "
-              "has far less (a channel with zero variance would give you nan)",
+    "no_eps": "nearly right, but where a channel barely varies your output keeps its full spread, and the layer's "
+              "is far narrower (a channel with zero variance would give you nan)",
     "eps_outside": "nearly right, but where a channel barely varies your output's spread differs from the layer's: "
                    "look at how a tiny variance goes through your formula",
     "d2l_momentum": "your update weighs the old running value by the momentum number and the batch statistic by "
                     "1 - momentum; read again what torch's momentum multiplies",
-    "biased_running_var": "your running_var moved toward the same batch variance the output divides by; the layer "
-                          "stores another estimate of the batch's variance",
+    "biased_running_var": "your running_var moved toward each batch's biased variance (divided by n), the one the "
+                          "output is normalized with",
     "no_update": "your result is the batch statistic itself: the running value the layer held before the step did "
                  "not enter",
     "from_zero": "your result is what the update gives when the layer held 0 before the step",

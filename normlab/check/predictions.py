@@ -24,21 +24,21 @@ predict_running_var = prediction(
     "predict_running_var",
     "A fresh nn.BatchNorm1d(4, momentum=1.0) sees x = torch.arange(12.0).reshape(3, 4) once in training. Each "
     "column holds 3 values 4 apart (e.g. 0, 4, 8). What will running_var hold for each column? A number.",
-    16.0, {10.6667: "that is the biased variance (divide by N), which normalizes the output; running_var stores "
-                    "another estimate",
+    16.0, {10.6667: "10.667 is the biased variance (divided by N), the one the forward pass normalized with; "
+                    "the reveal cell below prints what running_var holds",
            1.0: "1 is the initial running_var; momentum=1.0 replaces it completely in one step",
            0.9: "with momentum=1.0 nothing of the old value is kept",
            4.0: "4 is the spacing of the values, not their variance"})
 
 predict_values_per_mean = prediction(
     "predict_values_per_mean",
-    "x has shape (N, C, L) = (3, 4, 5). How many values go into each mean that nn.BatchNorm1d(4) computes in "
-    "training? A number.",
+    "x has shape (N, C, L) = (3, 4, 5) and goes through nn.BatchNorm1d(4) in training. How many values go into "
+    "the mean that normalizes x[0, 0, 0]? A number.",
     15, {3: "3 = N counts only the samples of the batch",
          5: "5 = L would be one mean per sample and channel, InstanceNorm1d's choice",
          20: "20 = C·L would be one mean per sample, LayerNorm's choice",
          60: "60 would be one mean for the whole tensor",
-         4: "4 is the number of channels, i.e. how many means there are"})
+         4: "4 is the number of channels, not a count of values"})
 
 predict_d2l_moving_var = prediction(
     "predict_d2l_moving_var",

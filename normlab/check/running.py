@@ -1,22 +1,56 @@
-"""Exercises of notebook 05 (eval mode and running statistics): one update, momentum conventions, eval output."""
+"""Exercises of notebook 05 (eval mode and running statistics): two updates, momentum conventions, eval output."""
 
 from __future__ import annotations
+
+from itertools import product
 
 import torch
 
 from normlab.check.core import Exercise
-from normlab.check.mistakes import running_outcomes
 from normlab.check.verdict import Outcome
 
-__all__ = ["running_mean_update", "torch_momentum", "eval_output"]
+__all__ = ["running_var_two_steps", "torch_momentum", "eval_output"]
 
-running_mean_update = Exercise(
-    "running_mean_update",
-    "A nn.BatchNorm1d(3) (momentum = 0.1) holds running_mean = running_mean0. It sees x (shape (N, C) = (8, 3)) "
-    "once in training. Compute its new running_mean by hand (shape (3,)).",
-    {"x": torch.randn(8, 3, generator=torch.Generator().manual_seed(50)) + 2,
-     "running_mean0": torch.tensor([0.5, -1.0, 3.0])},
-    lambda x, running_mean0: running_outcomes(running_mean0, x.double().mean(0), 0.1))
+_STEP_MISTAKES = {
+    "one_step": "your result is one update of running_var0; the layer took a step for each of the two batches",
+    "from_default": "your result is what a fresh layer would hold: its first update started from 1, not from "
+                    "running_var0",
+    "one_batch": "your result is one update with the 16 rows as a single batch; the layer saw two batches of 8, "
+                 "one after the other",
+}
+
+
+def _two_steps(x1: torch.Tensor, x2: torch.Tensor, running_var0: torch.Tensor,
+               momentum: float = 0.1) -> tuple[list[Outcome], dict[str, str]]:
+    """running_var after two training steps, right and with each slip (biased, d2l's momentum, one step, ...)."""
+    x1, x2, r0 = x1.double(), x2.double(), running_var0.double()
+    outcomes = []
+    for correction, d2l in product((1, 0), (False, True)):
+        old = momentum if d2l else 1 - momentum  # the weight of the running value itself
+
+        def update(running: torch.Tensor, x: torch.Tensor, old: float = old, correction: int = correction
+                   ) -> torch.Tensor:
+            return old * running + (1 - old) * x.var(0, correction=correction)
+
+        flags = tuple(m for m, on in (("biased_running_var", correction == 0), ("d2l_momentum", d2l)) if on)
+        outcomes += [Outcome(update(update(r0, x1), x2), flags),
+                     Outcome(update(r0, x2), (*flags, "one_step")), Outcome(update(r0, x1), (*flags, "one_step")),
+                     Outcome(update(update(torch.ones_like(r0), x1), x2), (*flags, "from_default")),
+                     Outcome(update(r0, torch.cat([x1, x2])), (*flags, "one_batch")),
+                     Outcome(x2.var(0, correction=correction), (*flags, "no_update"))]
+    return outcomes, _STEP_MISTAKES
+
+
+def _batch(seed: int) -> torch.Tensor:
+    return torch.randn(8, 3, generator=torch.Generator().manual_seed(seed)) * torch.tensor([1.0, 3.0, 0.5]) + 2
+
+
+running_var_two_steps = Exercise(
+    "running_var_two_steps",
+    "A nn.BatchNorm1d(3) (momentum = 0.1) holds running_var = running_var0. In training it sees the batch x1, then "
+    "the batch x2 (each (N, C) = (8, 3)). Compute its running_var after the two steps, by hand (shape (3,)).",
+    {"x1": _batch(50), "x2": _batch(51), "running_var0": torch.tensor([2.0, 0.5, 1.0])},
+    _two_steps)
 
 _MOMENTUM_MISTAKES = {
     "d2l_momentum": "with that momentum torch's layer would move its running_mean most of the way to each new batch "
@@ -61,7 +95,8 @@ def _eval_outcomes(x: torch.Tensor, running_mean: torch.Tensor, running_var: tor
 
 eval_output = Exercise(
     "eval_output",
-    "A nn.BatchNorm1d(3) in eval mode holds running_mean, running_var, weight and bias (attributes here). "
+    "A nn.BatchNorm1d(3) in eval mode holds running_mean, running_var, weight and bias (read them as "
+    "e.running_mean, e.running_var, e.weight, e.bias). "
     "Compute by hand what it returns for x (shape (4, 3)); eps = 1e-5.",
     {"x": torch.randn(4, 3, generator=torch.Generator().manual_seed(51)) * 2,
      "running_mean": torch.tensor([1.0, 0.0, -2.0]), "running_var": torch.tensor([4.0, 0.25, 1e-4]),

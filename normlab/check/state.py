@@ -1,4 +1,4 @@
-"""Exercises of notebook 10: what state_dict saves, whether a frozen BatchNorm's statistics move, and a freeze bug.
+"""Exercises of notebook 10: what state_dict saves, and a freeze bug.
 
 `bug_freeze(freeze)` runs the learner's freeze(model) on a small pretrained Conv-BatchNorm-Linear network, then one
 step of a fine-tuning loop as people write it (`model.train()`, forward, backward, SGD step) and checks that the
@@ -14,24 +14,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from normlab.check.core import prediction
 from normlab.check.verdict import Verdict
 from normlab.frozen import fine_tune_step, pretrained
 
-__all__ = ["predict_frozen_running", "state_dict_keys", "bug_freeze", "pretrained", "fine_tune_step"]
-
-predict_frozen_running = prediction(
-    "predict_frozen_running",
-    "bn = nn.BatchNorm2d(3); bn.requires_grad_(False); bn.train(); bn(x). Does bn.running_mean 'change' or 'stay'?",
-    "change", {"stay": "requires_grad speaks to autograd and the optimizer; ask what moves the running statistics, "
-                       "and whether it needs a gradient or an optimizer"},
-    also_right=("changes",))
-
+__all__ = ["predict_state_dict_keys", "bug_freeze", "pretrained", "fine_tune_step"]
 
 class _KeysExercise:
     """Name the keys of a module's state_dict, as a set of strings."""
 
-    name = "state_dict_keys"
+    name = "predict_state_dict_keys"
 
     def __init__(self, make: Callable[[], nn.Module], question: str) -> None:
         self.make, self.question = make, question
@@ -44,9 +35,9 @@ class _KeysExercise:
         right, answer = set(self.make().state_dict()), set(answer)
         if answer == right:
             return Verdict.right(self.name, "correct.")
-        said, extra, missing = [], sorted(answer - right), right - answer
+        said, extra, missing = [], answer - right, right - answer
         if extra:
-            said.append(f"this layer holds no tensor named {', '.join(extra)}")
+            said.append(f"{len(extra)} of your keys {'is' if len(extra) == 1 else 'are'} not in its state_dict")
         if missing:
             said.append(f"your set misses {len(missing)} of the keys its state_dict holds")
         return Verdict.wrong(self.name, "; ".join(said) + ".", ("keys",))
@@ -55,8 +46,9 @@ class _KeysExercise:
         return f"{self.name}: {self.question}"
 
 
-state_dict_keys = _KeysExercise(lambda: nn.BatchNorm2d(4, affine=False),
-                                "Which keys does nn.BatchNorm2d(4, affine=False).state_dict() hold? A set of strings.")
+predict_state_dict_keys = _KeysExercise(lambda: nn.BatchNorm2d(4, track_running_stats=False),
+                                "Which keys does nn.BatchNorm2d(4, track_running_stats=False).state_dict() hold? A set "
+                                "of strings.")
 
 
 BN_KEYS = ("1.weight", "1.bias", "1.running_mean", "1.running_var")
