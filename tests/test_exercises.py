@@ -13,10 +13,10 @@ import re
 from pathlib import Path
 
 import pytest
-import torch
+from verdicts import stated_answers
 
 from normlab import check
-from normlab.check.core import Exercise, ReadOff, judge
+from normlab.check.core import Exercise, ReadOff
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 CALL = re.compile(r"check\.(\w+)\(([^)\n]*)")
@@ -72,34 +72,14 @@ def _exercises() -> list[tuple[str, object]]:
             if isinstance(getattr(check, name), (Exercise, ReadOff))]
 
 
-def _spellings(value) -> set[str]:
-    """The ways a message could state value: the number as printed at 2-4 significant digits, the tuple, the word."""
-    if isinstance(value, str):
-        return {value.lower()}
-    if isinstance(value, (tuple, list, torch.Size)):
-        return {str(tuple(value)), ", ".join(map(str, value))} if len(value) > 1 else {str(tuple(value))}
-    t = torch.as_tensor(value, dtype=torch.float64).flatten()
-    if t.numel() > 4:  # a whole tensor: no message prints it; its shape is said openly (the attempt cell says it)
-        return set()
-    out = set()
-    for v in t.tolist():
-        if abs(v) in (0.0, 1.0):
-            continue
-        out |= {f"{v:.2f}", f"{v:.3g}", f"{v:.4g}", f"{v:g}"}
-    return out
+# predict_bn_largest_lr's outcomes are training runs: tests/test_why_exercises.py checks it, in the process that
+# already holds those runs.
+TRAINS = {"predict_bn_largest_lr"}
 
 
-@pytest.mark.parametrize(("name", "exercise"), _exercises(), ids=[n for n, _ in _exercises()])
+@pytest.mark.parametrize(("name", "exercise"), [(n, e) for n, e in _exercises() if n not in TRAINS],
+                         ids=[n for n, _ in _exercises() if n not in TRAINS])
 def test_no_verdict_on_a_wrong_answer_states_the_expected_value(name, exercise):
-    if isinstance(exercise, ReadOff):
-        right, others = exercise._values()
-        verdicts = [str(exercise(value)) for value, _ in others.values()]
-    else:
-        outcomes, messages = exercise._outcomes(**exercise._data)
-        right = next(o.value for o in outcomes if not o.mistakes)
-        wrong = [o for o in outcomes if o.mistakes]
-        verdicts = [str(judge(o.value, outcomes, name, messages)) for o in wrong]
+    verdicts, leaks = stated_answers(name, exercise)
     assert verdicts, f"{name}: no typical wrong answer to check"
-    spelled = _spellings(right)
-    leaks = [(v, s) for v in verdicts for s in spelled if s in v.split(":", 1)[1].lower()]
     assert not leaks, f"{name}: verdicts state the expected value: {leaks[:3]}"

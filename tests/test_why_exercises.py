@@ -3,6 +3,7 @@
 import torch
 import torch.nn.functional as F
 from svgparse import texts
+from verdicts import stated_answers
 
 from normlab import check, experiment, why
 from normlab.check.why import _reference
@@ -129,3 +130,8 @@ def test_bug_train_and_report_describes_what_the_run_shows():
     assert check.bug_train_and_report(_loop(restore=True, result="short")).mistakes == ("shape",)
     assert check.bug_train_and_report(lambda net, digits, lr, epochs: 1 / 0).mistakes == ("raised",)
     assert check.bug_train_and_report(None).mistakes == ("missing",)
+
+
+def test_no_verdict_on_a_wrong_rate_states_the_largest_that_trains():
+    verdicts, leaks = stated_answers("predict_bn_largest_lr", check.predict_bn_largest_lr)
+    assert len(verdicts) == len(why.LRS) - 1 and not leaks, leaks

@@ -5,12 +5,14 @@ nbval already executes every cell and compares every stored output. The browser 
 2. its widgets work live: the setup cell and the widget cells are run in the Lab (click, Ctrl+Enter), every widget
    control is moved as a person moves it, and the widget's own output must show what an independent kernel
    computes for the same change (that kernel runs the same cells: a copy holding only them);
-3. no "Error displaying widget" anywhere; a full-page screenshot goes to build/screenshots/.
+3. no "Error displaying widget" anywhere. A failing notebook leaves a full-page screenshot in build/screenshots/
+   (every notebook does with NORMLAB_SCREENSHOTS=1: a screenshot costs about a second of a `make test` worker).
 The heavy cells (training runs, processes) run once, under nbval, not again in the browser.
 """
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -112,6 +114,7 @@ def check_notebook(notebook: str, lab: LabServer, page: Any, screenshots: Path) 
     path = lab.root / notebook
     nb = nbformat.read(path, as_version=4)
     cells = widget_cells(nb)
+    passed = False
     with ThreadPoolExecutor(1) as pool:
         probe = pool.submit(probe_notebook, live_copy(path, cells)) if cells else None
         try:
@@ -122,6 +125,8 @@ def check_notebook(notebook: str, lab: LabServer, page: Any, screenshots: Path) 
                 run_cells(page, cells)
                 drive_widgets(page, probe.result())
             assert error_outputs(page) == [], f"{notebook}: error outputs"
+            passed = True
         finally:
-            screenshot_full(page, str(screenshots / f"{Path(notebook).stem}.png"))
+            if not passed or os.environ.get("NORMLAB_SCREENSHOTS") == "1":
+                screenshot_full(page, str(screenshots / f"{Path(notebook).stem}.png"))
             lab.shutdown_kernels()
