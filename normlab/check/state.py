@@ -86,8 +86,9 @@ class _BugFreeze:
                             "1.running_var): a pretrained checkpoint would no longer load", "keys")
         moved = {k.split(".", 1)[1] for k in BN_KEYS if not torch.equal(before[k], after[k])}
         if moved == {"running_mean", "running_var"}:
-            return self._no("still the original bug: after one fine-tuning step the BatchNorm's running_mean and "
-                            "running_var are no longer the pretrained ones (its weight and bias are)", "running")
+            return self._no("still the original bug: after one step of the fine-tuning loop above the BatchNorm's "
+                            "running_mean and running_var are no longer the pretrained ones (its weight and bias are); "
+                            "follow the BatchNorm through that loop line by line", "running")
         if moved:
             return self._no(f"after one fine-tuning step the BatchNorm's {', '.join(sorted(moved))} are no longer "
                             "the pretrained ones", "training")
