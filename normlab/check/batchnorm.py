@@ -37,7 +37,7 @@ def _affine(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
     shape = (1, x.shape[1]) + (1,) * (x.dim() - 2)  # one value per channel
     w, b = weight.double().reshape(shape), bias.double().reshape(shape)
     plain = right(normalization_outcomes(x, dims, 1e-5, "BatchNorm1d")[0])
-    first = right(normalization_outcomes(x * w.float() + b.float(), dims, 1e-5, "BatchNorm1d")[0])
+    first = right(normalization_outcomes(x.double() * w + b, dims, 1e-5, "BatchNorm1d")[0])
     outcomes += [Outcome(plain * b + w, ("swapped",)), Outcome(plain, ("no_affine",)),
                  Outcome(first, ("affine_first",))]
     return outcomes, {**messages, **_AFFINE_MISTAKES}

@@ -24,6 +24,7 @@ instance_norm_dims = Exercise(
     {"x": _x()},
     lambda x: normalization_outcomes(x, (2,), 1e-5, "InstanceNorm1d"))
 
+
 def _images() -> torch.Tensor:
     """Seeded (N, C, H, W) = (2, 3, 4, 5) images with per-channel offsets, so that every choice of dims differs."""
     gen = torch.Generator().manual_seed(1)

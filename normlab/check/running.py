@@ -20,23 +20,24 @@ _STEP_MISTAKES = {
 }
 
 
+def _update(running: torch.Tensor, x: torch.Tensor, old: float, correction: int) -> torch.Tensor:
+    """One training step's update: `old` weighs the running value, the batch's variance (with `correction`) the rest."""
+    return old * running + (1 - old) * x.var(0, correction=correction)
+
+
 def _two_steps(x1: torch.Tensor, x2: torch.Tensor, running_var0: torch.Tensor,
                momentum: float = 0.1) -> tuple[list[Outcome], dict[str, str]]:
     """running_var after two training steps, right and with each slip (biased, d2l's momentum, one step, ...)."""
     x1, x2, r0 = x1.double(), x2.double(), running_var0.double()
     outcomes = []
     for correction, d2l in product((1, 0), (False, True)):
-        old = momentum if d2l else 1 - momentum  # the weight of the running value itself
-
-        def update(running: torch.Tensor, x: torch.Tensor, old: float = old, correction: int = correction
-                   ) -> torch.Tensor:
-            return old * running + (1 - old) * x.var(0, correction=correction)
-
+        slip = (momentum if d2l else 1 - momentum, correction)  # (the running value's weight, the correction)
         flags = tuple(m for m, on in (("biased_running_var", correction == 0), ("d2l_momentum", d2l)) if on)
-        outcomes += [Outcome(update(update(r0, x1), x2), flags),
-                     Outcome(update(r0, x2), (*flags, "one_step")), Outcome(update(r0, x1), (*flags, "one_step")),
-                     Outcome(update(update(torch.ones_like(r0), x1), x2), (*flags, "from_default")),
-                     Outcome(update(r0, torch.cat([x1, x2])), (*flags, "one_batch")),
+        outcomes += [Outcome(_update(_update(r0, x1, *slip), x2, *slip), flags),
+                     Outcome(_update(r0, x2, *slip), (*flags, "one_step")),
+                     Outcome(_update(r0, x1, *slip), (*flags, "one_step")),
+                     Outcome(_update(_update(torch.ones_like(r0), x1, *slip), x2, *slip), (*flags, "from_default")),
+                     Outcome(_update(r0, torch.cat([x1, x2]), *slip), (*flags, "one_batch")),
                      Outcome(x2.var(0, correction=correction), (*flags, "no_update"))]
     return outcomes, _STEP_MISTAKES
 

@@ -19,6 +19,7 @@ from normlab.frozen import fine_tune_step, pretrained
 
 __all__ = ["predict_state_dict_keys", "bug_freeze", "pretrained", "fine_tune_step"]
 
+
 class _KeysExercise:
     """Name the keys of a module's state_dict, as a set of strings."""
 
@@ -46,9 +47,9 @@ class _KeysExercise:
         return f"{self.name}: {self.question}"
 
 
-predict_state_dict_keys = _KeysExercise(lambda: nn.BatchNorm2d(4, track_running_stats=False),
-                                "Which keys does nn.BatchNorm2d(4, track_running_stats=False).state_dict() hold? A set "
-                                "of strings.")
+predict_state_dict_keys = _KeysExercise(
+    lambda: nn.BatchNorm2d(4, track_running_stats=False),
+    "Which keys does nn.BatchNorm2d(4, track_running_stats=False).state_dict() hold? A set of strings.")
 
 
 BN_KEYS = ("1.weight", "1.bias", "1.running_mean", "1.running_var")
