@@ -172,10 +172,13 @@ def test_bug_hunt_other_slips_are_named():
     assert check.bug_batch_norm(lambda x: (x - x.mean(0)) / x.var(0, unbiased=False).sqrt()).mistakes == (
         "no_eps",)
     assert check.bug_comparison(lambda a, b: bool((b - a < 1e-5).all())).mistakes == ("swapped",)
+    assert check.bug_comparison(lambda a, b: bool(((a - b).abs() < 1e-5).any())).mistakes == ("any",)
     channel_loop_no_eps = lambda x: (x - x.mean((0, 2), keepdim=True)) / x.var(  # noqa: E731
         (0, 2), unbiased=False, keepdim=True).sqrt()
     assert check.bug_channel_loop(channel_loop_no_eps).mistakes == ("no_eps",)  # a repair that also drops eps
     assert check.bug_nhwc(lambda x, bn: bn(x.permute(0, 3, 1, 2))).mistakes == ("not_back",)
+    assert check.bug_nhwc(lambda x, bn: bn(x.reshape(2, 3, 4, 4)).reshape(x.shape)).mistakes == ("reshape",)
+    assert check.bug_nhwc(lambda x, bn: bn(x.transpose(1, 3)).transpose(1, 3))  # any way in, if undone on the way out
     verdict = check.bug_batch_norm(lambda x: x * 2)
     assert verdict.mistakes == ("unknown",) and "off by up to" in str(verdict)
     verdict = check.bug_batch_norm(lambda x: x.foo)

@@ -12,7 +12,7 @@ def test_conv_bn_block_names_dead_parameters_missing_layers_and_shapes():
     assert check.conv_bn_block(good)
     dead = check.conv_bn_block(lambda a, b: nn.Sequential(nn.Conv2d(a, b, 3, padding=1), nn.BatchNorm2d(b), nn.ReLU()))
     assert dead.mistakes == ("dead",) and "8 of your block's 240 parameters" in str(dead)
-    assert "bias=False" not in str(dead)  # the symptom, not the fix
+    assert "bias=False" not in str(dead) and "0.bias" not in str(dead)  # the symptom, not the fix or the culprit
     no_bn = check.conv_bn_block(lambda a, b: nn.Sequential(nn.Conv2d(a, b, 3, padding=1, bias=False), nn.ReLU()))
     assert no_bn.mistakes == ("layers",) and "BatchNorm2d" in str(no_bn)
     shrunk = check.conv_bn_block(lambda a, b: nn.Sequential(nn.Conv2d(a, b, 3, bias=False), nn.BatchNorm2d(b),

@@ -98,15 +98,19 @@ def _compare_broken(a, b):
 
 def _pairs() -> list[Case]:
     y = _seeded(3, 4, seed=41)
+    one_off = y.clone()
+    one_off[1, 2] += 5
     return [Case("two equal tensors", (y, y.clone())), Case("b = a - 5", (y, y - 5)), Case("b = a + 5", (y, y + 5)),
-            Case("b = a + 1e-7", (y, y + 1e-7))]
+            Case("b = a + 1e-7", (y, y + 1e-7)), Case("b = a with one element + 5", (y, one_off))]
 
 
 bug_comparison = FunctionExercise(
     "bug_comparison", "Repair close(a, b): True exactly when every element of a and b differs by at most 1e-5.",
     _pairs, lambda a, b: bool(((a - b).abs() <= 1e-5).all()),
     {"original": (_compare_broken, "still the original bug: it calls a and b equal when b = a + 5"),
-     "swapped": (lambda a, b: bool((b - a < 1e-5).all()), "still one-sided: now it calls them equal when b = a - 5")})
+     "swapped": (lambda a, b: bool((b - a < 1e-5).all()), "still one-sided: now it calls them equal when b = a - 5"),
+     "any": (lambda a, b: bool(((a - b).abs() <= 1e-5).any()),
+             "now it calls a and b equal when only one of their elements differs, by 5")})
 
 
 # 05: predictions in batches of 2 without model.eval()
@@ -144,19 +148,23 @@ bug_predict = FunctionExercise(
     harness=_predict_harness, parts=("the predictions", "the running statistics"), atol=1e-5)
 
 
-# 06: BatchNorm2d on a channels-last batch, moved with reshape
+# 06: BatchNorm2d on a channels-last batch: in with transpose(1, 3), back with the inverse of permute(0, 3, 1, 2)
 def _nhwc_broken(x, bn):
-    n, h, w, c = x.shape
-    return bn(x.reshape(n, c, h, w)).reshape(n, h, w, c)
+    y = bn(x.transpose(1, 3))
+    return y.permute(0, 2, 3, 1)
 
 
 bug_nhwc = FunctionExercise(
     "bug_nhwc", "Repair bn_channels_last(x, bn): BatchNorm2d's output for a channels-last x of shape (N, H, W, C), "
     "returned channels last too.",
-    lambda: [Case("a (2, 4, 5, 3) batch", (_seeded(2, 4, 5, 3, seed=61),))],
+    lambda: [Case("a (2, 4, 4, 3) batch of square images", (_seeded(2, 4, 4, 3, seed=61),))],
     lambda x, bn: bn(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1), {
-        "original": (_nhwc_broken, "still the original bug: it runs and keeps the shape, but each channel's "
-                                   "statistics mix values of different channels and pixels"),
+        "original": (_nhwc_broken, "still the original bug: it runs, keeps the shape and each channel's statistics "
+                                   "are right, but every image comes back mirrored across its diagonal: the output "
+                                   "at pixel (h, w) belongs to the input's pixel (w, h)"),
+        "reshape": (lambda x, bn: bn(x.reshape(x.shape[0], x.shape[3], x.shape[1], x.shape[2])).reshape(x.shape),
+                    "it runs and keeps the shape, but each channel's statistics mix values of different channels "
+                    "and pixels"),
         "not_back": (lambda x, bn: bn(x.permute(0, 3, 1, 2)), "right values, but the result has the channels in "
                                                               "dim 1: shape (N, C, H, W)")},
     harness=lambda fn, args: fn(*args, nn.BatchNorm2d(args[0].shape[-1])).detach(), atol=1e-5)

@@ -57,9 +57,8 @@ class _ConvBN:
         dead = dead_parameters(block, x)
         total = sum(p.numel() for p in block.parameters())
         if dead:
-            names = ", ".join(dead)
-            return Verdict.wrong(self.name, f"{sum(dead.values())} of your block's {total} parameters ({names}) get "
-                                 "a zero gradient on every batch: training can never change them.", ("dead",))
+            return Verdict.wrong(self.name, f"{sum(dead.values())} of your block's {total} parameters get a zero "
+                                 "gradient on every batch: training can never change them.", ("dead",))
         bn = next(m for m in block.modules() if isinstance(m, nn.BatchNorm2d))
         if not bn.affine:
             return Verdict.wrong(self.name, "your BatchNorm2d has no weight or bias: after it, every channel is "
