@@ -82,28 +82,6 @@ def test_dims_message_names_layer_and_layout() -> None:
         "BatchNorm1d on (N, C, L) put in one group?")
 
 
-def test_running_var_exercise() -> None:
-    ex = check.batchnorm1d_running_var
-    x = ex.x
-    bn = nn.BatchNorm1d(3, momentum=0.1).train()
-    bn(x)
-    assert ex(bn.running_var).ok
-    assert ex(0.9 + 0.1 * x.var(0, unbiased=False)).mistakes == ("biased_running_var",)
-    assert ex(0.1 + 0.9 * x.var(0)).mistakes == ("d2l_momentum",)
-    assert ex(x.var(0)).mistakes == ("no_update",)
-    assert ex(0.1 + 0.9 * x.var(0, unbiased=False)).mistakes == ("biased_running_var", "d2l_momentum")
-
-
-def test_weight_shape_exercise() -> None:
-    ex = check.batchnorm2d_weight_shape
-    assert ex(tuple(nn.BatchNorm2d(16).weight.shape)).ok and ex(nn.BatchNorm2d(16).weight.shape).ok
-    assert ex((1, 16, 1, 1)).mistakes == ("d2l_shape",)
-    assert ex(tuple(nn.LayerNorm([16, 5, 5]).weight.shape)).mistakes == ("layernorm_shape",)
-    assert ex((8,)).mistakes == ("batch_shape",)
-    assert ex((5, 5)).mistakes == ("spatial_shape",)
-    assert ex("16").mistakes == ("unknown",)
-
-
 def test_exercise_data_are_fresh_copies_and_questions_print() -> None:
     ex = check.batchnorm1d_3d
     x = ex.x

@@ -132,12 +132,18 @@ def _momentum_zero(model):
             m.momentum = 0.0
 
 
+def _eval_and_no_grad(model):
+    _requires_grad_only(model)
+    _eval_only(model)
+
+
 def _everything(model):
     frozen.freeze_batchnorm(model).requires_grad_(False)
 
 
 @pytest.mark.parametrize("fn,mistake", [(_requires_grad_only, "running"), (_eval_only, "training"),
                                         (_momentum_zero, "batch_stats"), (_everything, "everything"),
+                                        (_eval_and_no_grad, "eval_undone"),
                                         (lambda m: m.__setitem__(1, nn.Identity()), "keys"),
                                         (lambda m: 1 / 0, "raised"), (None, "missing")])
 def test_bug_freeze_names_each_way_of_getting_it_wrong(fn, mistake) -> None:
@@ -146,7 +152,7 @@ def test_bug_freeze_names_each_way_of_getting_it_wrong(fn, mistake) -> None:
 
 
 def test_bug_freeze_verdicts_describe_symptoms_not_the_fix() -> None:
-    for fn in (_requires_grad_only, _eval_only, _momentum_zero, _everything):
+    for fn in (_requires_grad_only, _eval_only, _momentum_zero, _everything, _eval_and_no_grad):
         message = check.bug_freeze(fn).message
         assert "FrozenBatchNorm" not in message and "train()" not in message and "eval" not in message
 

@@ -9,9 +9,7 @@ from normlab.check.batches import bug_sync_backward, combine_by_hand, predict_ac
 from normlab.check.batchnorm import (
     batchnorm1d_3d,
     batchnorm1d_affine,
-    batchnorm1d_running_var,
     batchnorm2d,
-    batchnorm2d_weight_shape,
 )
 from normlab.check.bugs import (
     bug_batch_norm,
@@ -38,15 +36,16 @@ from normlab.check.predictions import (
     predict_square_tokens,
     predict_values_per_mean,
 )
+from normlab.check.quiz import predict_folded_parameters, predict_gradient_of_sum, predict_sync_count
 from normlab.check.running import eval_output, running_var_two_steps, torch_momentum
 from normlab.check.state import bug_freeze, predict_state_dict_keys
 from normlab.check.verdict import Outcome, Verdict
 from normlab.check.why import bug_train_and_report, design_norm_for_batch_of_2, predict_bn_largest_lr
 
 __all__ = ["Exercise", "FunctionExercise", "Case", "Outcome", "Verdict", "judge", "prediction"]
-__all__ += ["instance_norm_dims", "layer_norm_dims", "batchnorm1d_affine", "batchnorm1d_running_var",
+__all__ += ["instance_norm_dims", "layer_norm_dims", "batchnorm1d_affine",
             "batchnorm1d_3d", "batchnorm2d",
-            "batchnorm2d_weight_shape", "layernorm_channels", "layernorm_weight_shape",
+            "layernorm_channels", "layernorm_weight_shape",
             "running_var_two_steps", "torch_momentum", "eval_output", "tokens_batchnorm"]
 __all__ += ["predict_groups", "predict_running_var", "predict_values_per_mean", "predict_d2l_moving_var",
             "predict_batch_dependence", "predict_no_grad", "predict_square_tokens"]
@@ -59,3 +58,4 @@ __all__ += ["bug_group_norm", "predict_instance_eval", "design_norm", "predict_s
             "bug_freeze"]
 __all__ += ["combine_by_hand", "bug_sync_backward", "predict_accumulation"]
 __all__ += ["fold_next_by_hand", "bug_fold", "predict_overflow"]
+__all__ += ["predict_gradient_of_sum", "predict_sync_count", "predict_folded_parameters"]

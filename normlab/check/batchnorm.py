@@ -9,11 +9,10 @@ from __future__ import annotations
 import torch
 
 from normlab.check.core import Exercise
-from normlab.check.mistakes import normalization_outcomes, right, running_outcomes
+from normlab.check.mistakes import normalization_outcomes, right
 from normlab.check.verdict import Outcome
 
-__all__ = ["batchnorm1d_affine", "batchnorm1d_running_var", "batchnorm1d_3d", "batchnorm2d", "batchnorm2d_weight_shape",
-           "quiet_data"]
+__all__ = ["batchnorm1d_affine", "batchnorm1d_3d", "batchnorm2d", "quiet_data"]
 
 
 def quiet_data(shape: tuple[int, ...], seed: int, quiet_channel: int = 2) -> torch.Tensor:
@@ -50,13 +49,6 @@ batchnorm1d_affine = Exercise(
     {"x": quiet_data((6, 3), seed=1), "weight": torch.tensor([2.0, 0.5, -1.0]), "bias": torch.tensor([1.0, 3.0, 0.0])},
     _affine)
 
-batchnorm1d_running_var = Exercise(
-    "batchnorm1d_running_var",
-    "x (shape (6, 3)) goes once through a fresh nn.BatchNorm1d(3) (momentum = 0.1) in training. Compute its "
-    "running_var by hand.",
-    {"x": quiet_data((6, 3), seed=1)},
-    lambda x: running_outcomes(torch.ones(3), x.double().var(0, correction=0), 0.1, n=x.shape[0]))
-
 batchnorm1d_3d = Exercise(
     "batchnorm1d_3d",
     "x has shape (N, C, L) = (2, 3, 4); channel 2 barely varies. A BatchNorm1d(3) in training has weight (gamma) "
@@ -72,20 +64,3 @@ batchnorm2d = Exercise(
     "these images (gamma = 1, beta = 0, eps = 1e-5), in the same (N, H, W, C) layout.",
     {"x": quiet_data((2, 3, 4, 5), seed=3).permute(0, 2, 3, 1).contiguous()},
     lambda x: normalization_outcomes(x, (0, 1, 2), 1e-5, "BatchNorm2d", layout="(N, H, W, C)"))
-
-_SHAPE_MISTAKES = {
-    "d2l_shape": "that is the shape d2l's from-scratch BatchNorm gives gamma, with size-1 dims so that it "
-                 "broadcasts; torch's layer stores it differently",
-    "layernorm_shape": "that shape is one gamma per channel and pixel",
-    "batch_shape": "that shape is one gamma per image of the batch",
-    "spatial_shape": "that shape is one gamma per pixel position, shared by the channels",
-}
-
-batchnorm2d_weight_shape = Exercise(
-    "batchnorm2d_weight_shape",
-    "x has shape (N, C, H, W) = (8, 16, 5, 5) and goes through nn.BatchNorm2d(16). What is the shape of the "
-    "layer's weight (gamma)? Answer with a tuple.",
-    {"shape": (8, 16, 5, 5)},
-    lambda shape: ([Outcome((shape[1],)), Outcome((1, shape[1], 1, 1), ("d2l_shape",)),
-                    Outcome(tuple(shape[1:]), ("layernorm_shape",)), Outcome((shape[0],), ("batch_shape",)),
-                    Outcome(tuple(shape[2:]), ("spatial_shape",))], _SHAPE_MISTAKES))

@@ -2,8 +2,8 @@
 
 An exercise lists `Outcome`s (the right value, with no mistakes, and the value each mistake or combination of
 mistakes produces) and `judge` returns a `Verdict` that displays as "✓ ..." or "✗ ..." naming the mistake it
-recognised. A message says what went wrong, never what the right value is. `normalization_outcomes` and
-`running_outcomes` generate the usual BatchNorm mistakes (normlab.check.mistakes).
+recognised. A message says what went wrong, never what the right value is. `normalization_outcomes`
+(normlab.check.mistakes) generates the usual mistakes of normalizing by hand.
 """
 
 from __future__ import annotations

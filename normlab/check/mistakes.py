@@ -1,8 +1,7 @@
 """The typical mistakes of normalizing by hand, and the values they produce, for the checkers to recognise.
 
 `normalization_outcomes` computes (x - mean) / sqrt(var + eps) over every choice of dims, with and without each
-slip (unbiased variance, dividing by the variance, no eps, eps outside the square root); `running_outcomes` one
-running-statistic update, right and wrong. Each message describes the
+slip (unbiased variance, dividing by the variance, no eps, eps outside the square root). Each message describes the
 learner's result (its groups, its spread, its shape) and never states the expected value, dims or correction.
 """
 
@@ -16,7 +15,7 @@ import torch
 from normlab.check.verdict import Outcome
 from normlab.layouts import layout_of, parse_layout
 
-__all__ = ["MISTAKES", "dims_mistake", "right", "normalization_outcomes", "running_outcomes"]
+__all__ = ["MISTAKES", "dims_mistake", "right", "normalization_outcomes"]
 
 MISTAKES = {
     "unbiased": "each group of your output is squeezed by a factor sqrt((n - 1) / n), a little under 1: something "
@@ -80,21 +79,3 @@ def normalization_outcomes(x: torch.Tensor, dims: Iterable[int], eps: float, lay
             messages[f"dims{d}"] = dims_mistake(d, layer, layout)
         outcomes.append(Outcome(y, ((f"dims{d}",) if d != right_dims else ()) + slip))
     return outcomes, messages
-
-
-def running_outcomes(running: torch.Tensor, batch_stat: torch.Tensor, momentum: float, n: int | None = None,
-                     ) -> tuple[list[Outcome], dict[str, str]]:
-    """Right and wrong one-step updates of a running statistic (n given: batch_stat is a biased variance)."""
-    running, batch_stat = running.double(), batch_stat.double()
-    variants = [("", 1.0)] if n is None else [("", n / (n - 1)), ("biased_running_var", 1.0)]
-    outcomes = []
-    for (flag, factor), d2l in product(variants, (False, True)):
-        new = batch_stat * factor
-        value = momentum * running + (1 - momentum) * new if d2l else (1 - momentum) * running + momentum * new
-        zero = (1 - momentum) * new if d2l else momentum * new  # the update started from 0
-        named = (flag, "d2l_momentum" if d2l else "")
-        outcomes.append(Outcome(value, tuple(m for m in named if m)))
-        outcomes.append(Outcome(zero, tuple(m for m in (*named, "from_zero") if m)))
-        if not d2l:
-            outcomes.append(Outcome(new, tuple(m for m in (flag, "no_update") if m)))
-    return outcomes, {}

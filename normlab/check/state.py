@@ -70,13 +70,15 @@ class _BugFreeze:
     def __call__(self, freeze: Any) -> Verdict:
         if freeze is None or not callable(freeze):
             return self._no("pass your function itself (its name, without calling it)", "missing")
-        model = pretrained()
+        model = pretrained().train()  # as a training script holds it when it calls freeze
         with torch.no_grad():
             expected = pretrained()(_batch())  # the pretrained network in eval mode
         before = {k: v.clone() for k, v in model.state_dict().items()}
         try:
             returned = freeze(model)
             model = returned if isinstance(returned, nn.Module) else model
+            bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+            put_in_eval = bool(bns) and not any(m.training for m in bns)
             out = fine_tune_step(model)
         except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything
             return self._no(f"freezing or the fine-tuning step raised {type(exc).__name__}: "
@@ -86,6 +88,10 @@ class _BugFreeze:
             return self._no("the model's state_dict lost the BatchNorm's entries (1.weight, 1.bias, 1.running_mean, "
                             "1.running_var): a pretrained checkpoint would no longer load", "keys")
         moved = {k.split(".", 1)[1] for k in BN_KEYS if not torch.equal(before[k], after[k])}
+        if moved == {"running_mean", "running_var"} and put_in_eval:
+            return self._no("your freeze_bn switched the BatchNorm out of training mode, yet after one step of the "
+                            "fine-tuning loop above its running_mean and running_var are no longer the pretrained "
+                            "ones; follow the BatchNorm's mode through that loop line by line", "eval_undone")
         if moved == {"running_mean", "running_var"}:
             return self._no("still the original bug: after one step of the fine-tuning loop above the BatchNorm's "
                             "running_mean and running_var are no longer the pretrained ones (its weight and bias are); "

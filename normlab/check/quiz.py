@@ -1,0 +1,37 @@
+"""The final quiz's questions from notebooks 08, 11 and 12 (notebook 13): predictions a learner answers from memory.
+
+Each wrong answer a learner is likely to give gets the slip behind it; none of them says the answer.
+"""
+
+from __future__ import annotations
+
+from normlab.check.core import prediction
+
+__all__ = ["predict_gradient_of_sum", "predict_sync_count", "predict_folded_parameters"]
+
+predict_gradient_of_sum = prediction(
+    "predict_gradient_of_sum",
+    "x of shape (8, 4) requires a gradient and goes through a fresh nn.BatchNorm1d(4) in training (gamma = 1, "
+    "beta = 0); the loss is the sum of the layer's outputs. What is the largest |entry| of x.grad, to 3 decimals? "
+    "A number.",
+    0.0, {1.0: "1 would be the gradient of x.sum(): each output also depends on every input of its channel, "
+               "through the batch's mean and variance"})
+
+predict_sync_count = prediction(
+    "predict_sync_count",
+    "Three processes train one model with SyncBatchNorm; their batches hold 5, 4 and 3 samples of (N, C) data with "
+    "C = 8. In training, how many values go into each channel's mean on process 0? A number.",
+    12, {5: "5 is process 0's own batch: that is what a plain BatchNorm on each process would average",
+         4: "4 is process 1's own batch; a SyncBatchNorm does not average within one shard",
+         3: "3 is the number of processes, not a count of values",
+         8: "8 is the number of channels, not a count of values",
+         96: "that would be one mean over every channel too; BatchNorm keeps one mean per channel"})
+
+predict_folded_parameters = prediction(
+    "predict_folded_parameters",
+    "nn.Conv2d(3, 8, 3, bias=False) followed by nn.BatchNorm2d(8) is folded, for inference, into one Conv2d. How "
+    "many parameters does the folded Conv2d have? A number.",
+    224, {216: "216 is the convolution's weight alone; the fold has to carry BatchNorm's shift somewhere",
+          232: "that keeps BatchNorm's gamma and beta as parameters of their own; after the fold no BatchNorm is left",
+          240: "that keeps BatchNorm's gamma and beta next to the conv's; after the fold no BatchNorm is left",
+          256: "that counts BatchNorm's running statistics too, which are not parameters even before the fold"})
