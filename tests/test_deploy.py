@@ -6,7 +6,7 @@ from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval, fuse_linear_bn_eval
 
 from normlab import check
-from normlab.check.deploy import _fold_next, _ignores_bias, fold_slips
+from normlab.check.deploy import _fold_next, _ignores_bias, _in_place, fold_slips
 from normlab.deploy import fold_batchnorm
 
 
@@ -71,7 +71,8 @@ def test_fold_exercises() -> None:
         wf, bf = _fold_next(w, b, gamma, beta, mean, var, 1e-5)
         assert torch.allclose(x @ wf.T + bf, linear(bn(x)), atol=1e-5)
     assert check.bug_fold(fold_batchnorm)
-    assert check.bug_fold(_ignores_bias).mistakes == ("original",)
+    assert check.bug_fold(_in_place).mistakes == ("original",)
+    assert check.bug_fold(_ignores_bias).mistakes == ("ignores_bias",)
     assert check.bug_fold(lambda conv, bn: None).mistakes == ("missing",)
     assert check.predict_overflow("float16") and not check.predict_overflow("bfloat16")
     x = torch.randn(4, 1024) * 300  # what the prediction is about, computed
@@ -84,5 +85,5 @@ def test_overflow_verdicts_describe_without_naming_the_answer() -> None:
         assert verdict.mistakes == (key,) and "float16" not in verdict.message.split(":", 1)[1].replace("bfloat16", "")
         assert "bfloat16" not in verdict.message.split(":", 1)[1] and "largest value" in verdict.message
     assert check.predict_overflow(None).mistakes == ("missing",)
-    original = check.bug_fold(_ignores_bias).message
-    assert "original bug" in original and "bias" not in original
+    original = check.bug_fold(_in_place).message
+    assert "original bug" in original and "copy" not in original

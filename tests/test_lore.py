@@ -21,6 +21,12 @@ def test_conv_bn_block_names_dead_parameters_missing_layers_and_shapes():
     plain = check.conv_bn_block(lambda a, b: nn.Sequential(nn.Conv2d(a, b, 3, padding=1, bias=False),
                                                             nn.BatchNorm2d(b, affine=False), nn.ReLU()))
     assert plain.mistakes == ("no_affine",)
+    relu_first = check.conv_bn_block(lambda a, b: nn.Sequential(nn.Conv2d(a, b, 3, padding=1, bias=False), nn.ReLU(),
+                                                                 nn.BatchNorm2d(b)))
+    assert relu_first.mistakes == ("order",)
+    wrong_width = check.conv_bn_block(lambda a, b: nn.Sequential(nn.Conv2d(a, b, 3, padding=1, bias=False),
+                                                                  nn.BatchNorm2d(a), nn.ReLU()))
+    assert wrong_width.mistakes == ("raised",) and "running_mean should contain" in str(wrong_width)
     assert check.conv_bn_block(lambda a, b: None).mistakes == ("missing",)
     assert check.conv_bn_block(None).mistakes == ("missing",)
 

@@ -7,6 +7,7 @@ from torch import nn
 from verdicts import stated_answers
 
 from normlab import check
+from normlab.check.lore import dead_parameters
 from normlab.deploy import fold_batchnorm
 from normlab.sync import combine
 
@@ -38,7 +39,23 @@ def test_folded_parameters_are_counted_from_a_real_fold():
     assert check.predict_folded_parameters(conv.weight.numel()).mistakes != ()
 
 
+def test_dead_bias_counts_the_parameters_batchnorm_cancels():
+    block = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))
+    dead = dead_parameters(block, torch.randn(4, 3, 6, 6))
+    assert check.predict_dead_bias(sum(dead.values())) and set(dead) == {"0.bias"}
+    assert not check.predict_dead_bias(0)
+
+
+def test_model_train_undoes_a_submodule_eval():
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
+    model[1].eval()
+    model.train()
+    assert check.predict_mode_after_train("yes" if model[1].training else "no")
+    assert not check.predict_mode_after_train("no" if model[1].training else "yes")
+
+
 def test_no_quiz_verdict_states_its_answer():
-    for name in ("predict_gradient_of_sum", "predict_sync_count", "predict_folded_parameters"):
+    for name in ("predict_dead_bias", "predict_gradient_of_sum", "predict_mode_after_train", "predict_sync_count",
+                 "predict_folded_parameters"):
         verdicts, leaks = stated_answers(name, getattr(check, name))
         assert verdicts and not leaks, leaks

@@ -36,7 +36,13 @@ from normlab.check.predictions import (
     predict_square_tokens,
     predict_values_per_mean,
 )
-from normlab.check.quiz import predict_folded_parameters, predict_gradient_of_sum, predict_sync_count
+from normlab.check.quiz import (
+    predict_dead_bias,
+    predict_folded_parameters,
+    predict_gradient_of_sum,
+    predict_mode_after_train,
+    predict_sync_count,
+)
 from normlab.check.running import eval_output, running_var_two_steps, torch_momentum
 from normlab.check.state import bug_freeze, predict_state_dict_keys
 from normlab.check.verdict import Outcome, Verdict
@@ -58,4 +64,5 @@ __all__ += ["bug_group_norm", "predict_instance_eval", "design_norm", "predict_s
             "bug_freeze"]
 __all__ += ["combine_by_hand", "bug_sync_backward", "predict_accumulation"]
 __all__ += ["fold_next_by_hand", "bug_fold", "predict_overflow"]
-__all__ += ["predict_gradient_of_sum", "predict_sync_count", "predict_folded_parameters"]
+__all__ += ["predict_dead_bias", "predict_gradient_of_sum", "predict_mode_after_train", "predict_sync_count",
+            "predict_folded_parameters"]

@@ -32,6 +32,10 @@ def _cases() -> list[Case]:
         dout = torch.randn(shape, generator=gen, dtype=torch.float64).to(dtype)
         gamma = (torch.rand(shape[1], generator=gen, dtype=torch.float64) + 0.5).to(dtype)
         out.append(Case(f"x of shape {shape} ({str(dtype).removeprefix('torch.')})", (dout, x, gamma, EPS)))
+    gen = torch.Generator().manual_seed(83)
+    x = torch.randn(8, 3, generator=gen, dtype=torch.float64) * torch.tensor([2.0, 1e-3, 1.0], dtype=torch.float64)
+    dout, gamma = torch.randn(8, 3, generator=gen, dtype=torch.float64), torch.ones(3, dtype=torch.float64)
+    out.append(Case("x of shape (8, 3) whose feature 1 barely varies (float64)", (dout, x, gamma, EPS)))
     return out
 
 
@@ -39,9 +43,11 @@ def slips(dim: int) -> dict[str, Callable]:
     """Wrong backward passes a learner writes, for normalization over `dim` of an (N, D) input."""
     other = 1 - dim
 
-    def parts(dout, x, gamma, eps, *, var_dim=dim, unbiased=False, mean_path=True, var_path=True, against_x=False):
+    def parts(dout, x, gamma, eps, *, var_dim=dim, unbiased=False, mean_path=True, var_path=True, against_x=False,
+              eps_outside=False):
         mean = x.mean(var_dim, keepdim=True)
-        rstd = 1 / torch.sqrt(x.var(var_dim, unbiased=unbiased, keepdim=True) + eps)
+        var = x.var(var_dim, unbiased=unbiased, keepdim=True)
+        rstd = 1 / (var.sqrt() + eps) if eps_outside else 1 / torch.sqrt(var + eps)
         x_hat = (x - mean) * rstd
         g = dout * gamma
         dx = g - (g.mean(var_dim, keepdim=True) if mean_path else 0)
@@ -58,6 +64,7 @@ def slips(dim: int) -> dict[str, Callable]:
         "dgamma_x": lambda *a: parts(*a, against_x=True),
         "wrong_dim": lambda *a: parts(*a, var_dim=other),
         "keepdim": lambda *a: tuple(t if k == 0 else t.unsqueeze(0) for k, t in enumerate(parts(*a))),
+        "eps_outside": lambda *a: parts(*a, eps_outside=True),
     }
 
 
@@ -81,6 +88,8 @@ def _messages(layer: str, dim: int) -> dict[str, str]:
         "wrong_dim": f"your dx sums to zero over {across}: your means run along that dim; which values share a "
                      f"mean in {layer}'s forward?",
         "keepdim": "your dgamma and dbeta have an extra dim: compare their shapes with gamma's",
+        "eps_outside": "your dx is right wherever the values vary, and far off in the feature whose values barely "
+                       "vary: look at how eps enters your 1 / std",
     }
 
 

@@ -26,8 +26,8 @@ def _cases() -> list[Case]:
     out = []
     for k, sizes in enumerate(([5, 4, 3], [2, 10], [1, 6, 3, 2])):
         gen = torch.Generator().manual_seed(110 + k)
-        shards = [torch.randn(n, 3, generator=gen, dtype=torch.float64) * (1 + i) + 2 * i for i, n in enumerate(sizes)]
-        counts = torch.tensor([[float(len(s))] * 3 for s in shards], dtype=torch.float64)
+        shards = [torch.randn(n, 5, generator=gen, dtype=torch.float64) * (1 + i) + 2 * i for i, n in enumerate(sizes)]
+        counts = torch.tensor([[float(len(s))] * 5 for s in shards], dtype=torch.float64)
         means = torch.stack([s.mean(0) for s in shards])
         m2s = torch.stack([((s - s.mean(0)) ** 2).sum(0) for s in shards])
         out.append(Case(f"shards of sizes {sizes}", (counts, means, m2s)))

@@ -100,8 +100,15 @@ def _pairs() -> list[Case]:
     y = _seeded(3, 4, seed=41)
     one_off = y.clone()
     one_off[1, 2] += 5
+    z = y.double()  # float64: a difference of 5e-6 stays 5e-6
+    one_small = z.clone()
+    one_small[0, 1] += 1e-4
+    signs = torch.tensor([1.0, -1.0], dtype=torch.float64).repeat(6).reshape(3, 4)
     return [Case("two equal tensors", (y, y.clone())), Case("b = a - 5", (y, y - 5)), Case("b = a + 5", (y, y + 5)),
-            Case("b = a + 1e-7", (y, y + 1e-7)), Case("b = a with one element + 5", (y, one_off))]
+            Case("b = a + 1e-7", (y, y + 1e-7)), Case("b = a with one element + 5", (y, one_off)),
+            Case("b = a - 5e-6 (float64)", (z, z - 5e-6)), Case("b = a + 1e-4 (float64)", (z, z + 1e-4)),
+            Case("b = a with one element + 1e-4 (float64)", (z, one_small)),
+            Case("b = a + 5 and - 5 in turn (float64)", (z, z + 5 * signs))]
 
 
 bug_comparison = FunctionExercise(

@@ -86,10 +86,26 @@ def _conv_cases() -> list[Case]:
     return out
 
 
-def _harness(fn, args):  # noqa: ANN001, ANN202 - calls the learner's fold, then the folded layer
-    conv, bn, x = args
+def _harness(fn, args):  # noqa: ANN001, ANN202 - calls the learner's fold on copies, then the folded layer
+    """The folded layer's output, and how much the conv passed in changed its own output by being folded."""
+    conv, bn, x = copy.deepcopy(args[0]), copy.deepcopy(args[1]), args[2]
+    with torch.no_grad():
+        before = conv(x)
     folded = fn(conv, bn)
-    return folded(x).detach() if isinstance(folded, nn.Module) else folded
+    if not isinstance(folded, nn.Module):
+        return folded
+    with torch.no_grad():
+        return folded(x), conv(x) - before
+
+
+def _in_place(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
+    scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+    bias = conv.bias if conv.bias is not None else torch.zeros_like(scale)
+    folded = conv
+    with torch.no_grad():
+        folded.weight.mul_(scale.view(-1, 1, 1, 1))
+        folded.bias = nn.Parameter((bias - bn.running_mean) * scale + bn.bias)
+    return folded
 
 
 def _ignores_bias(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
@@ -99,11 +115,15 @@ def _ignores_bias(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
 
 
 bug_fold = FunctionExercise(
-    "bug_fold", "Repair my_fold(conv, bn) -> a Conv2d equal to bn(conv(x)) in eval mode.", _conv_cases,
-    fold_batchnorm, {"original": (_ignores_bias, "still the original bug: on some of the convolutions the folded "
-                                                 "layer's output is off from bn(conv(x)) by a constant per output "
-                                                 "channel")},
-    atol=1e-9, harness=_harness)
+    "bug_fold", "Repair my_fold(conv, bn) -> a new Conv2d equal to bn(conv(x)) in eval mode.", _conv_cases,
+    fold_batchnorm, {
+        "original": (_in_place, "still the original bug: the folded layer computes bn(conv(x)), but after the fold "
+                                "the conv you passed in computes something else: a model that still holds it has "
+                                "changed"),
+        "ignores_bias": (_ignores_bias, "on some of the convolutions the folded layer's output is off from "
+                                        "bn(conv(x)) by a constant per output channel")},
+    parts=("the folded layer's output", "the change of the conv passed in"), atol=1e-9, harness=_harness)
+
 
 _ESTIMATE = ("not what happens: estimate sum(x²), even a single x², and compare it with each type's largest value "
              "in the table above")

@@ -89,10 +89,12 @@ class FunctionExercise:
                 continue
             if isinstance(g, Exception):
                 return f"on {case.label} your function raised {type(g).__name__}: {str(g).splitlines()[0]}"
-            gs, ws = (g, w) if isinstance(w, tuple) else ((g,), (w,))
+            gs = g if isinstance(g, tuple) else (g,)
+            ws = w if isinstance(w, tuple) else (w,)
             parts = self.parts or tuple(f"result {k + 1}" for k in range(len(ws))) if len(ws) > 1 else ("the result",)
             if len(gs) != len(ws):
-                return f"on {case.label} it returned {len(gs)} values; return {len(ws)}: {', '.join(parts)}."
+                got_n = "one value" if len(gs) == 1 else f"{len(gs)} values"
+                return f"on {case.label} it returned {got_n}; return {len(ws)}: {', '.join(parts)}."
             said = [self._part(name, a, b) for name, a, b in zip(parts, gs, ws, strict=True)]
             return f"on {case.label}: " + "; ".join(said) + ". Not a mistake I recognise: check each step."
         return "not a mistake I recognise."
@@ -113,7 +115,9 @@ class FunctionExercise:
         if not isinstance(a, torch.Tensor):
             return f"{name} is a {type(a).__name__}, not a tensor"
         if a.shape != b.shape:
-            return f"{name} has shape {tuple(a.shape)}, expected {tuple(b.shape)}"
+            return f"{name} has shape {tuple(a.shape)}, not the shape it should have"
+        if a.is_floating_point() and a.isnan().any():
+            return f"{name} has nan in {int(a.isnan().sum())} of its {a.numel()} entries: something divides by zero"
         return f"{name} {verb} off by up to {(a.detach().double() - b.double()).abs().max().item():.3g}"
 
     def __repr__(self) -> str:

@@ -49,8 +49,16 @@ class _ConvBN:
         missing = [k.__name__ for k in (nn.Conv2d, nn.BatchNorm2d, nn.ReLU) if k not in kinds]
         if missing:
             return Verdict.wrong(self.name, f"your block has no {' and no '.join(missing)}.", ("layers",))
+        order = [k for k in kinds if k in (nn.Conv2d, nn.BatchNorm2d, nn.ReLU)]
+        if order != [nn.Conv2d, nn.BatchNorm2d, nn.ReLU]:
+            return Verdict.wrong(self.name, "your block runs " + ", ".join(k.__name__ for k in order) + " in that "
+                                 "order; the question asks for another", ("order",))
         x = torch.randn(4, 3, 6, 6, generator=torch.Generator().manual_seed(1))
-        out = block(x)
+        try:
+            out = block(x)
+        except Exception as exc:  # noqa: BLE001 - the learner's block may raise anything
+            return Verdict.wrong(self.name, f"on a (4, 3, 6, 6) batch your block raised {type(exc).__name__}: "
+                                 f"{str(exc).splitlines()[0]}", ("raised",))
         if tuple(out.shape) != (4, 8, 6, 6):
             return Verdict.wrong(self.name, f"on a (4, 3, 6, 6) batch your block returns shape {tuple(out.shape)}.",
                                  ("shape",))

@@ -1,4 +1,4 @@
-"""The final quiz's questions from notebooks 08, 11 and 12 (notebook 13): predictions a learner answers from memory.
+"""The final quiz's questions from notebooks 03, 08, 10, 11 and 12 (notebook 13): predictions a learner answers from memory.
 
 Each wrong answer a learner is likely to give gets the slip behind it; none of them says the answer.
 """
@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from normlab.check.core import prediction
 
-__all__ = ["predict_gradient_of_sum", "predict_sync_count", "predict_folded_parameters"]
+__all__ = ["predict_dead_bias", "predict_gradient_of_sum", "predict_mode_after_train", "predict_sync_count",
+           "predict_folded_parameters"]
 
 predict_gradient_of_sum = prediction(
     "predict_gradient_of_sum",
@@ -35,3 +36,19 @@ predict_folded_parameters = prediction(
           232: "that keeps BatchNorm's gamma and beta as parameters of their own; after the fold no BatchNorm is left",
           240: "that keeps BatchNorm's gamma and beta next to the conv's; after the fold no BatchNorm is left",
           256: "that counts BatchNorm's running statistics too, which are not parameters even before the fold"})
+
+predict_dead_bias = prediction(
+    "predict_dead_bias",
+    "nn.Conv2d(3, 8, 3), with its default bias, is followed by nn.BatchNorm2d(8) in training. How many of the "
+    "conv's parameters get a zero gradient on every batch, whatever the loss? A number.",
+    8, {0: "look at what BatchNorm subtracts from each channel before anything after it sees the channel",
+        216: "that is every weight of the conv; the weights decide which pixels of a channel are large, and "
+             "BatchNorm keeps that",
+        224: "not all of them: the weights decide which pixels of a channel are large, and BatchNorm keeps that",
+        16: "BatchNorm's own gamma and beta do get gradients; the question is about the conv's parameters"})
+
+predict_mode_after_train = prediction(
+    "predict_mode_after_train",
+    "model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU()). You call model[1].eval(), then the "
+    "training loop calls model.train(). Is model[1] in training mode: 'yes' or 'no'?",
+    "yes", {"no": "model.train() sets the mode of every submodule, whatever each one's mode was before"})
