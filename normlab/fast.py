@@ -134,8 +134,8 @@ def _backward_per_group(g: torch.Tensor, x_hat: torch.Tensor, rstd: torch.Tensor
     """The closed form when gamma is constant over each group: gamma comes out of the group means,
 
     dx = rstd * gamma * (g - mean(g) - x_hat * mean(g * x_hat)), and the two sums that make dx also give dbeta and
-    dgamma. Two fewer full-size passes than the general case; for BatchNorm's small (N, C) batches, whose cost is
-    the number of tensor operations, it is what keeps a training step of notebook 07 within 1.5x torch's.
+    dgamma. Two fewer full-size passes than the general case; for BatchNorm's small (N, C) batches the cost is
+    mostly the number of tensor operations (`make bench` times a training step against torch's).
     """
     s_g = _sum(g, dims) if center or need_b else None
     g_x_hat = g * x_hat

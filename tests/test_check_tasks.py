@@ -72,7 +72,7 @@ PREDICTIONS = [  # exercise, right answer, wrong answers a learner gives
     (check.predict_d2l_moving_var, "smaller", ["equal", "larger"]),
     (check.predict_batch_dependence, "BatchNorm", ["LayerNorm", "both", "neither"]),
     (check.predict_no_grad, "yes", ["no"]),
-    (check.predict_square_tokens, "wrong", ["error", "right"]),
+    (check.predict_channels_last, "the same", ["different"]),
     (check.predict_shifted_input, "the same", ["shifted", "scaled"]),
 ]
 
@@ -101,9 +101,10 @@ def test_prediction_answers_are_what_torch_does():
     with torch.no_grad():
         bn(torch.randn(5, 4))
     assert check.predict_no_grad("yes" if bn.running_mean.abs().sum() > 0 else "no")
-    x = torch.randn(2, 5, 5)
-    silent, right = nn.BatchNorm1d(5)(x), nn.BatchNorm1d(5)(x.transpose(1, 2)).transpose(1, 2)
-    assert check.predict_square_tokens("wrong" if not torch.allclose(silent, right) else "right")
+    x = torch.randn(2, 3, 4, 4)
+    cl = x.contiguous(memory_format=torch.channels_last)
+    assert check.predict_channels_last("the same" if torch.allclose(nn.BatchNorm2d(3)(cl), nn.BatchNorm2d(3)(x),
+                                                                   atol=1e-6) else "different")
 
 
 BROKEN = {"bug_layer_norm": bugs._layer_norm_broken, "bug_batch_norm": bugs._bn_eps_broken,

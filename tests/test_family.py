@@ -8,7 +8,7 @@ from torch import nn
 
 from normlab import check, cube
 from normlab import transformer as T
-from normlab.check.family import _broken, group_slips
+from normlab.check.family import _broken, _dims_only, _view_only, group_slips
 from normlab.widgets import CubeWidget
 
 SHAPE = (4, 6, 5)
@@ -120,6 +120,8 @@ def test_bug_group_norm_accepts_a_repair_and_names_the_original_and_each_slip() 
         assert not verdict and verdict.mistakes == (key,) and message in verdict.message, key
     assert check.bug_group_norm(None).mistakes == ("missing",)
     assert not check.bug_group_norm(lambda x, g, eps: x)
+    assert check.bug_group_norm(_view_only).mistakes == ("view_only",)  # the two half repairs
+    assert check.bug_group_norm(_dims_only).mistakes == ("dims_only",)
 
 
 def test_the_slips_are_not_group_norm() -> None:

@@ -29,11 +29,11 @@ from normlab.check.layouts import tokens_batchnorm
 from normlab.check.lore import conv_bn_block, masked_batch_norm
 from normlab.check.predictions import (
     predict_batch_dependence,
+    predict_channels_last,
     predict_d2l_moving_var,
     predict_groups,
     predict_no_grad,
     predict_running_var,
-    predict_square_tokens,
     predict_values_per_mean,
 )
 from normlab.check.quiz import (
@@ -54,7 +54,7 @@ __all__ += ["instance_norm_dims", "layer_norm_dims", "batchnorm1d_affine",
             "layernorm_channels", "layernorm_weight_shape",
             "running_var_two_steps", "torch_momentum", "eval_output", "tokens_batchnorm"]
 __all__ += ["predict_groups", "predict_running_var", "predict_values_per_mean", "predict_d2l_moving_var",
-            "predict_batch_dependence", "predict_no_grad", "predict_square_tokens"]
+            "predict_batch_dependence", "predict_no_grad", "predict_channels_last"]
 __all__ += ["batchnorm_backward", "bug_backward", "predict_shifted_input"]
 __all__ += ["predict_bn_largest_lr", "design_norm_for_batch_of_2", "bug_train_and_report"]
 __all__ += ["conv_bn_block", "masked_batch_norm"]

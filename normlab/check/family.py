@@ -71,11 +71,30 @@ def _broken(x: torch.Tensor, groups: int, eps: float) -> torch.Tensor:
     return ((g - mean) / torch.sqrt(var + eps)).view(n, c, h, w)
 
 
+def _view_only(x: torch.Tensor, groups: int, eps: float) -> torch.Tensor:
+    """The view repaired, the reduced dims not."""
+    n, c, h, w = x.shape
+    g = x.view(n, groups, c // groups, h, w)
+    mean, var = g.mean((1, 3, 4), keepdim=True), g.var((1, 3, 4), unbiased=False, keepdim=True)
+    return ((g - mean) / torch.sqrt(var + eps)).view(n, c, h, w)
+
+
+def _dims_only(x: torch.Tensor, groups: int, eps: float) -> torch.Tensor:
+    """The reduced dims repaired, the view not."""
+    n, c, h, w = x.shape
+    g = x.view(n, c // groups, groups, h, w)
+    mean, var = g.mean((2, 3, 4), keepdim=True), g.var((2, 3, 4), unbiased=False, keepdim=True)
+    return ((g - mean) / torch.sqrt(var + eps)).view(n, c, h, w)
+
+
 bug_group_norm = FunctionExercise(
     "bug_group_norm", "Repair my_group_norm(x, groups, eps): GroupNorm without affine on (N, C, H, W).",
     _cases, lambda x, groups, eps: F.group_norm(x, groups, eps=eps),
     {"original": (_broken, "still the original bug: each of your groups holds C/G·H·W values and comes out with mean "
-                           "0 and variance 1, yet your output differs from torch's"), **group_slips()})
+                           "0 and variance 1, yet your output differs from torch's"),
+     "view_only": (_view_only, "closer: your groups still take every (C/G)-th channel instead of neighbours; compare "
+                               "the dims you reduce with the view you made"),
+     "dims_only": (_dims_only, "now each of your groups holds G·H·W values, not C/G·H·W"), **group_slips()})
 
 predict_instance_eval = prediction(
     "predict_instance_eval",

@@ -26,14 +26,16 @@ instance_norm_dims = Exercise(
 
 
 def _images() -> torch.Tensor:
-    """Seeded (N, C, H, W) = (2, 3, 4, 5) images with per-channel offsets, so that every choice of dims differs."""
+    """Seeded (N, C, H, W) = (2, 3, 4, 5) images with per-channel offsets, so that every choice of dims differs; the
+    second image is faint (it barely varies), so that eps shows."""
     gen = torch.Generator().manual_seed(1)
-    return torch.randn(2, 3, 4, 5, generator=gen) * 2 + torch.tensor([0.0, 5.0, -3.0]).reshape(1, 3, 1, 1)
+    x = torch.randn(2, 3, 4, 5, generator=gen) * 2 + torch.tensor([0.0, 5.0, -3.0]).reshape(1, 3, 1, 1)
+    return x * torch.tensor([1.0, 1e-3]).reshape(2, 1, 1, 1)
 
 
 layer_norm_dims = Exercise(
     "layer_norm_dims",
-    "x is a batch of images, (N, C, H, W) = (2, 3, 4, 5). Compute what nn.LayerNorm([3, 4, 5], "
-    "elementwise_affine=False) returns (eps = 1e-5) with elementary tensor operations.",
+    "x is a batch of images, (N, C, H, W) = (2, 3, 4, 5); the second image is faint. Compute what "
+    "nn.LayerNorm([3, 4, 5], elementwise_affine=False) returns (eps = 1e-5) with elementary tensor operations.",
     {"x": _images()},
     lambda x: normalization_outcomes(x, (1, 2, 3), 1e-5, "LayerNorm([C, H, W])"))

@@ -8,7 +8,8 @@ from __future__ import annotations
 from normlab.check.core import prediction
 
 __all__ = ["predict_groups", "predict_running_var", "predict_values_per_mean", "predict_d2l_moving_var",
-           "predict_batch_dependence", "predict_no_grad", "predict_square_tokens"]
+           "predict_batch_dependence", "predict_no_grad",
+           "predict_channels_last"]
 
 predict_groups = prediction(
     "predict_groups",
@@ -64,9 +65,9 @@ predict_no_grad = prediction(
     "Does bn.running_mean change? Answer 'yes' or 'no'.",
     "yes", {"no": "no_grad only stops autograd from recording; it does not switch the layer to eval mode"})
 
-predict_square_tokens = prediction(
-    "predict_square_tokens",
-    "x has shape (B, T, E) = (2, 5, 5) and goes into nn.BatchNorm1d(5) without the transpose. Does the call "
-    "raise an 'error', give the 'right' result, or run and give a 'wrong' one?",
-    "wrong", {"error": "the error comes from a channel-count mismatch; count what dim 1 holds here",
-              "right": "BatchNorm1d reads channels from dim 1, and dim 1 of (B, T, E) is T"})
+predict_channels_last = prediction(
+    "predict_channels_last",
+    "cl = x.contiguous(memory_format=torch.channels_last) for an (N, C, H, W) batch x. Is nn.BatchNorm2d(C)'s output "
+    "on cl 'the same' as on x, or 'different'?",
+    "the same", {"different": "compare what cl[0, 0] and x[0, 0] index: a memory format changes where each value is "
+                              "stored, and the layer reads values by index"}, also_right=("same",))

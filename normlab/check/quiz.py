@@ -1,4 +1,4 @@
-"""The final quiz's questions from notebooks 03, 08, 10, 11 and 12 (notebook 13): predictions a learner answers from memory.
+"""The final quiz's predictions from notebooks 03, 08, 10, 11 and 12 (notebook 13), answered from memory.
 
 Each wrong answer a learner is likely to give gets the slip behind it; none of them says the answer.
 """

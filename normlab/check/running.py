@@ -98,7 +98,7 @@ eval_output = Exercise(
     "eval_output",
     "A nn.BatchNorm1d(3) in eval mode holds running_mean, running_var, weight and bias (read them as "
     "e.running_mean, e.running_var, e.weight, e.bias). "
-    "Compute by hand what it returns for x (shape (4, 3)); eps = 1e-5.",
+    "Compute by hand what it returns for e.x (shape (4, 3)); eps = 1e-5.",
     {"x": torch.randn(4, 3, generator=torch.Generator().manual_seed(51)) * 2,
      "running_mean": torch.tensor([1.0, 0.0, -2.0]), "running_var": torch.tensor([4.0, 0.25, 1e-4]),
      "weight": torch.tensor([1.5, 1.0, 0.5]), "bias": torch.tensor([0.0, 1.0, -1.0])},
