@@ -49,6 +49,7 @@ class AuditRow:
     per_group: int | None = None  # GroupNorm: channels of dim 1 in each group
     features_last: bool | None = None  # a 3-D input whose last dim looks like features (None: cannot tell)
     after_bias: str | None = None  # the Linear or convolution with a bias whose output it normalizes
+    zero_positions: int = 0  # BatchNorm1d: samples or positions whose every channel is exactly 0 (padding?)
 
 
 def _reduces(module: nn.Module, shape: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
@@ -112,8 +113,15 @@ class _Layouts:
         return None
 
 
+def _zero_positions(module: nn.Module, x: torch.Tensor) -> int:
+    """For a BatchNorm1d: how many (sample, position) columns of x are 0 in every channel, as padding is."""
+    if not isinstance(module, nn.BatchNorm1d) or x.dim() not in (2, 3) or x.shape[1] < 2:
+        return 0
+    return int((x == 0).all(dim=1).sum())
+
+
 def _row(name: str, module: nn.Module, shape: tuple[int, ...], features_last: bool | None = None,
-         after_bias: str | None = None) -> AuditRow:
+         after_bias: str | None = None, zero_positions: int = 0) -> AuditRow:
     dims, values = _reduces(module, shape)
     statistics = _statistics(module)
     params = list(module.parameters(recurse=False))  # weight and bias, when the layer has them
@@ -121,7 +129,7 @@ def _row(name: str, module: nn.Module, shape: tuple[int, ...], features_last: bo
     per_group = shape[1] // module.num_groups if isinstance(module, GROUP_KINDS) else None
     return AuditRow(name or "(the model itself)", type(module).__name__, shape, dims,
                     0 if statistics.startswith("running") else values, "train" if module.training else "eval",
-                    statistics, frozen_, per_group, features_last, after_bias)
+                    statistics, frozen_, per_group, features_last, after_bias, zero_positions)
 
 
 @dataclass(frozen=True)
@@ -167,12 +175,12 @@ def audit(model: nn.Module, *example_inputs: object) -> AuditReport:
     if not example_inputs:
         raise ValueError("audit(model, *example_inputs): give the inputs the model is called with, e.g. "
                          "audit(model, torch.randn(8, 3, 32, 32)).")
-    seen: list[tuple[str, nn.Module, tuple[int, ...], bool | None, str | None]] = []
+    seen: list[tuple[str, nn.Module, tuple[int, ...], bool | None, str | None, int]] = []
     layouts = _Layouts()
 
     def record(module: nn.Module, args: tuple, name: str) -> None:
         seen.append((name, module, tuple(args[0].shape), layouts.features_last(args[0]),
-                     layouts.bias_before(args[0])))
+                     layouts.bias_before(args[0]), _zero_positions(module, args[0])))
 
     hooks = [m.register_forward_pre_hook(lambda m, args, name=name: record(m, args, name))
              for name, m in model.named_modules() if isinstance(m, NORM_KINDS)]

@@ -78,8 +78,19 @@ def _momentum_of_the_old_value(row, module: nn.Module) -> str | None:  # noqa: A
             f"number you meant, pass momentum={1 - momentum:g}.")
 
 
+def _padding(row, module: nn.Module) -> str | None:  # noqa: ANN001
+    """A BatchNorm1d whose batch holds positions that are 0 in every channel: padding enters its statistics."""
+    if not row.zero_positions or row.statistics != "batch":
+        return None
+    return (f"{row.name}: {row.zero_positions} of the samples or positions in its input {row.input_shape} are 0 in "
+            "every channel, as padded tokens are. BatchNorm counts them in each channel's mean and variance (and its "
+            "running statistics), so the real tokens' outputs depend on how much padding the batch has (notebook "
+            "06). Fix: compute the statistics over the real tokens only (a mask), or use LayerNorm, which normalizes "
+            "each token alone.")
+
+
 RULES = (_square_tokens, _few_values, _channels_last_layer_norm, _frozen_but_training, _bias_before_batchnorm,
-         _momentum_of_the_old_value)
+         _momentum_of_the_old_value, _padding)
 
 
 def warnings_for(row, module: nn.Module) -> list[str]:  # noqa: ANN001

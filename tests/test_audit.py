@@ -102,3 +102,16 @@ def test_a_momentum_meant_as_the_weight_of_the_old_value_is_named() -> None:
     assert len(trap.warnings) == 1 and "momentum=0.9" in trap.warnings[0] and "pass momentum=0.1" in trap.warnings[0]
     assert audit(nn.BatchNorm1d(4, momentum=0.9).eval(), x).warnings  # the running statistics it holds are off
     assert audit(nn.BatchNorm1d(4), x).warnings == () and audit(nn.BatchNorm1d(4, momentum=None), x).warnings == ()
+
+
+def test_padded_tokens_in_a_batchnorm_are_flagged_and_layernorm_is_not() -> None:
+    x = torch.randn(2, 5, 3)  # (B, T, E): 2 sentences of 5 tokens, the second padded after 2 tokens
+    x[1, 2:] = 0
+    bn = nn.BatchNorm1d(3)  # BatchNorm1d(E) over (B, E, T), as notebook 06 applies it
+    padded = audit(bn, x.transpose(1, 2))
+    assert len(padded.warnings) == 1 and "3 of the samples or positions" in padded.warnings[0]
+    assert "mask" in padded.warnings[0] and padded.rows[0].zero_positions == 3
+    assert audit(bn, torch.randn(2, 3, 5)).warnings == ()  # nothing padded
+    assert audit(bn.eval(), x.transpose(1, 2)).warnings == ()  # eval: running statistics, not this batch's
+    assert audit(nn.LayerNorm(3), x).warnings == ()  # each token alone
+    assert audit(nn.BatchNorm1d(3), x.reshape(10, 3)).rows[0].zero_positions == 3  # (N·T, E) rows too
