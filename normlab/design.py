@@ -85,6 +85,9 @@ def measure(make_norm: Callable[[int], nn.Module]) -> Measures:
 
 def report(make_norm: Callable[[int], nn.Module] | None) -> None:
     """Print, property by property, whether make_norm's layer has it and the number that shows it."""
+    if isinstance(make_norm, nn.Module):
+        raise TypeError("design.report(make_norm): pass the function that builds the layer, e.g. "
+                        "lambda c: nn.GroupNorm(4, c), not a layer it built.")
     if make_norm is None or make_norm(CHANNELS) is None:
         print("no layer yet: make_norm returns None")
         return

@@ -165,6 +165,9 @@ def test_bug_hunt_other_slips_are_named():
         "no_eps",)
     assert check.bug_comparison(lambda a, b: bool((b - a < 1e-5).all())).mistakes == ("swapped",)
     assert check.bug_comparison(lambda a, b: bool(((a - b).abs() < 1e-5).any())).mistakes == ("any",)
+    assert not check.bug_comparison(lambda a, b: torch.allclose(a, b, atol=1e-5))  # rtol too: not within 1e-5
+    for slip in ("no_eps", "eps_outside"):
+        assert check.bug_layer_norm(bugs.bug_layer_norm.mistakes[slip][0]).mistakes == (slip,)
     channel_loop_no_eps = lambda x: (x - x.mean((0, 2), keepdim=True)) / x.var(  # noqa: E731
         (0, 2), unbiased=False, keepdim=True).sqrt()
     assert check.bug_channel_loop(channel_loop_no_eps).mistakes == ("no_eps",)  # a repair that also drops eps

@@ -27,6 +27,11 @@ def test_conv_bn_block_names_dead_parameters_missing_layers_and_shapes():
     wrong_width = check.conv_bn_block(lambda a, b: nn.Sequential(nn.Conv2d(a, b, 3, padding=1, bias=False),
                                                                   nn.BatchNorm2d(a), nn.ReLU()))
     assert wrong_width.mistakes == ("raised",) and "running_mean should contain" in str(wrong_width)
+    one_by_one = check.conv_bn_block(lambda a, b: nn.Sequential(nn.Conv2d(a, b, 1, bias=False), nn.BatchNorm2d(b),
+                                                                 nn.ReLU()))
+    assert one_by_one.mistakes == ("kernel",) and "1 x 1" in str(one_by_one)
+    assert check.conv_bn_block(lambda a, b: nn.Sequential(nn.ReLU)).mistakes == ("raised",)
+    assert check.conv_bn_block(good(3, 8)).mistakes == ("missing",)  # the block, not the function
     assert check.conv_bn_block(lambda a, b: None).mistakes == ("missing",)
     assert check.conv_bn_block(None).mistakes == ("missing",)
 

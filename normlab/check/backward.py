@@ -132,4 +132,4 @@ predict_shifted_input = prediction(
                             "go through the quantities in the closed form one by one under x + 5",
                  "scaled": "which quantity in the closed form sets the size of dx, and does adding 5 to every input "
                            "move it?"},
-    also_right=("same",))
+    also_right=("same", "unchanged"))

@@ -35,7 +35,8 @@ def _layer_norm_broken(x):
 
 bug_layer_norm = FunctionExercise(
     "bug_layer_norm", "Repair my_layer_norm(x) so that it equals nn.LayerNorm(x.shape[-1]) on any 2-D x.",
-    lambda: [Case("a 4 x 4 input", (_seeded(4, 4),)), Case("a 3 x 5 input", (_seeded(3, 5, seed=1),))],
+    lambda: [Case("a 4 x 4 input", (_seeded(4, 4),)), Case("a 3 x 5 input", (_seeded(3, 5, seed=1),)),
+             Case("a 2 x 6 input whose row 1 barely varies", (_seeded(2, 6, seed=2) * torch.tensor([[1.0], [1e-3]]),))],
     lambda x: F.layer_norm(x, x.shape[-1:]),
     {"original": (_layer_norm_broken, "still the original bug: on the 4 x 4 input it runs but disagrees with "
                                       "nn.LayerNorm, and on the 3 x 5 input it raises"),
@@ -45,7 +46,13 @@ bug_layer_norm = FunctionExercise(
      "unbiased": (lambda x: (x - x.mean(-1, keepdim=True)) / torch.sqrt(x.var(-1, keepdim=True) + EPS),
                   "now it runs everywhere, but each row of its output has variance (n - 1) / n, a little under 1"),
      "columns": (lambda x: (x - x.mean(0, keepdim=True)) / torch.sqrt(x.var(0, unbiased=False, keepdim=True) + EPS),
-                 "now it runs everywhere, but each column (dim 0) of its output has mean 0, and its rows do not")})
+                 "now it runs everywhere, but each column (dim 0) of its output has mean 0, and its rows do not"),
+     "no_eps": (lambda x: (x - x.mean(-1, keepdim=True)) / x.var(-1, unbiased=False, keepdim=True).sqrt(),
+                "now it runs everywhere, but on the row that barely varies your output keeps its full spread, where "
+                "nn.LayerNorm's is far narrower (a constant row would give you nan)"),
+     "eps_outside": (lambda x: (x - x.mean(-1, keepdim=True)) / (x.var(-1, unbiased=False, keepdim=True).sqrt() + EPS),
+                     "now it runs everywhere, but on the row that barely varies your output's spread differs from "
+                     "nn.LayerNorm's: look at how a tiny variance goes through your formula")})
 
 
 # 01: BatchNorm1d in training, by hand, with eps outside the square root
@@ -110,7 +117,8 @@ def _pairs() -> list[Case]:
             Case("b = a + 1e-7", (y, y + 1e-7)), Case("b = a with one element + 5", (y, one_off)),
             Case("b = a - 5e-6 (float64)", (z, z - 5e-6)), Case("b = a + 1e-4 (float64)", (z, z + 1e-4)),
             Case("b = a with one element + 1e-4 (float64)", (z, one_small)),
-            Case("b = a + 5 and - 5 in turn (float64)", (z, z + 5 * signs))]
+            Case("b = a + 5 and - 5 in turn (float64)", (z, z + 5 * signs)),
+            Case("b = a + 1e-3, a about 1000 (float64)", (z + 1000, z + 1000 + 1e-3))]
 
 
 bug_comparison = FunctionExercise(
@@ -169,8 +177,7 @@ bug_nhwc = FunctionExercise(
     lambda: [Case("a (2, 4, 4, 3) batch of square images", (_seeded(2, 4, 4, 3, seed=61),))],
     lambda x, bn: bn(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1), {
         "original": (_nhwc_broken, "still the original bug: it runs, keeps the shape and each channel's statistics "
-                                   "are right, but every image comes back mirrored across its diagonal: the output "
-                                   "at pixel (h, w) belongs to the input's pixel (w, h)"),
+                                   "are right, yet at most pixels its output differs from BatchNorm2d's"),
         "reshape": (lambda x, bn: bn(x.reshape(x.shape[0], x.shape[3], x.shape[1], x.shape[2])).reshape(x.shape),
                     "it runs and keeps the shape, but each channel's statistics mix values of different channels "
                     "and pixels"),

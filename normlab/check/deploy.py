@@ -92,8 +92,10 @@ def _harness(fn, args):  # noqa: ANN001, ANN202 - calls the learner's fold on co
     with torch.no_grad():
         before = conv(x)
     folded = fn(conv, bn)
+    if folded is None:
+        return None
     if not isinstance(folded, nn.Module):
-        return folded
+        raise TypeError(f"my_fold returned a {type(folded).__name__}, not a layer")
     with torch.no_grad():
         return folded(x), conv(x) - before
 

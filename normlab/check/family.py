@@ -114,7 +114,7 @@ class NormDesign:
 
     def __call__(self, make_norm: Any) -> Verdict:
         """✓ if the layer has all five properties; else the symptom of each one it lacks."""
-        if make_norm is None or not callable(make_norm):
+        if make_norm is None or not callable(make_norm) or isinstance(make_norm, torch.nn.Module):
             return Verdict.wrong(self.name, "pass your make_norm function itself (its name, without calling it).",
                                  ("missing",))
         try:

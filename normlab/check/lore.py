@@ -36,10 +36,14 @@ class _ConvBN:
 
     def __call__(self, fn: Callable[[int, int], Any] | None) -> Verdict:
         """✓ or what is wrong with the block fn builds: its output shape, a missing layer, or dead parameters."""
-        if fn is None or not callable(fn):
+        if fn is None or not callable(fn) or isinstance(fn, nn.Module):
             return Verdict.wrong(self.name, "pass your function itself (its name, without calling it).", ("missing",))
         torch.manual_seed(0)
-        block = fn(3, 8)
+        try:
+            block = fn(3, 8)
+        except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything
+            return Verdict.wrong(self.name, f"conv_bn(3, 8) raised {type(exc).__name__}: {str(exc).splitlines()[0]}",
+                                 ("raised",))
         if block is None:
             return Verdict.wrong(self.name, "no answer yet: your function returns None; write its body.", ("missing",))
         if not isinstance(block, nn.Module):
@@ -49,6 +53,10 @@ class _ConvBN:
         missing = [k.__name__ for k in (nn.Conv2d, nn.BatchNorm2d, nn.ReLU) if k not in kinds]
         if missing:
             return Verdict.wrong(self.name, f"your block has no {' and no '.join(missing)}.", ("layers",))
+        conv = next(m for m in block.modules() if isinstance(m, nn.Conv2d))
+        if tuple(conv.kernel_size) != (3, 3):
+            return Verdict.wrong(self.name, f"your convolution's kernel is {conv.kernel_size[0]} x "
+                                 f"{conv.kernel_size[1]}; the question asks for another", ("kernel",))
         order = [k for k in kinds if k in (nn.Conv2d, nn.BatchNorm2d, nn.ReLU)]
         if order != [nn.Conv2d, nn.BatchNorm2d, nn.ReLU]:
             return Verdict.wrong(self.name, "your block runs " + ", ".join(k.__name__ for k in order) + " in that "

@@ -49,7 +49,7 @@ predict_d2l_moving_var = prediction(
     "smaller", {"equal": "the two momenta do mean the same update, but the two libraries do not average the "
                          "same variance of each batch",
                 "larger": "compare which variance of each batch each library averages: divided by n, or by "
-                          "n - 1?"})
+                          "n - 1?"}, also_right=("less", "lower"))
 
 predict_batch_dependence = prediction(
     "predict_batch_dependence",
@@ -57,7 +57,8 @@ predict_batch_dependence = prediction(
     "layer do the outputs of those two samples change? Answer 'LayerNorm', 'BatchNorm', 'both' or 'neither'.",
     "BatchNorm", {"LayerNorm": "LayerNorm's statistics come from each sample alone",
                   "both": "one of the two computes its statistics from each sample alone",
-                  "neither": "one of the two shares its statistics across the samples of the batch"})
+                  "neither": "one of the two shares its statistics across the samples of the batch"},
+    also_right=("BatchNorm1d",))
 
 predict_no_grad = prediction(
     "predict_no_grad",
@@ -70,4 +71,4 @@ predict_channels_last = prediction(
     "cl = x.contiguous(memory_format=torch.channels_last) for an (N, C, H, W) batch x. Is nn.BatchNorm2d(C)'s output "
     "on cl 'the same' as on x, or 'different'?",
     "the same", {"different": "compare what cl[0, 0] and x[0, 0] index: a memory format changes where each value is "
-                              "stored, and the layer reads values by index"}, also_right=("same",))
+                              "stored, and the layer reads values by index"}, also_right=("same", "identical"))

@@ -26,15 +26,15 @@ predict_sync_count = prediction(
          4: "4 is process 1's own batch; a SyncBatchNorm does not average within one shard",
          3: "3 is the number of processes, not a count of values",
          8: "8 is the number of channels, not a count of values",
-         96: "that would be one mean over every channel too; BatchNorm keeps one mean per channel"})
+         96: "that counts the values of every channel; count those behind the mean of one channel"})
 
 predict_folded_parameters = prediction(
     "predict_folded_parameters",
     "nn.Conv2d(3, 8, 3, bias=False) followed by nn.BatchNorm2d(8) is folded, for inference, into one Conv2d. How "
     "many parameters does the folded Conv2d have? A number.",
-    224, {216: "216 is the convolution's weight alone; the fold has to carry BatchNorm's shift somewhere",
-          232: "that keeps BatchNorm's gamma and beta as parameters of their own; after the fold no BatchNorm is left",
-          240: "that keeps BatchNorm's gamma and beta next to the conv's; after the fold no BatchNorm is left",
+    224, {216: "write bn(conv(x)) out as one convolution and count every tensor it needs",
+          232: "write bn(conv(x)) out as one convolution and count only the tensors it needs",
+          240: "write bn(conv(x)) out as one convolution and count only the tensors it needs",
           256: "that counts BatchNorm's running statistics too, which are not parameters even before the fold"})
 
 predict_dead_bias = prediction(
@@ -42,13 +42,14 @@ predict_dead_bias = prediction(
     "nn.Conv2d(3, 8, 3), with its default bias, is followed by nn.BatchNorm2d(8) in training. How many of the "
     "conv's parameters get a zero gradient on every batch, whatever the loss? A number.",
     8, {0: "look at what BatchNorm subtracts from each channel before anything after it sees the channel",
-        216: "that is every weight of the conv; the weights decide which pixels of a channel are large, and "
-             "BatchNorm keeps that",
-        224: "not all of them: the weights decide which pixels of a channel are large, and BatchNorm keeps that",
+        216: "too many: BatchNorm keeps how the pixels of a channel differ from each other; which parameters "
+             "can change only what it removes?",
+        224: "too many: BatchNorm keeps how the pixels of a channel differ from each other; which parameters "
+             "can change only what it removes?",
         16: "BatchNorm's own gamma and beta do get gradients; the question is about the conv's parameters"})
 
 predict_mode_after_train = prediction(
     "predict_mode_after_train",
     "model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU()). You call model[1].eval(), then the "
     "training loop calls model.train(). Is model[1] in training mode: 'yes' or 'no'?",
-    "yes", {"no": "model.train() sets the mode of every submodule, whatever each one's mode was before"})
+    "yes", {"no": "look up what model.train() does to the modules inside model"})

@@ -31,7 +31,7 @@ class _KeysExercise:
     def __call__(self, answer: Any) -> Verdict:
         if answer is None:
             return Verdict.wrong(self.name, "no answer yet: replace None with a set of strings.", ("missing",))
-        if isinstance(answer, str) or not all(isinstance(a, str) for a in answer):
+        if isinstance(answer, str) or not hasattr(answer, "__iter__") or not all(isinstance(a, str) for a in answer):
             return Verdict.wrong(self.name, "answer with a set of strings, e.g. {'a', 'b'}.", ("type",))
         right, answer = set(self.make().state_dict()), set(answer)
         if answer == right:
@@ -68,7 +68,7 @@ class _BugFreeze:
                 "normalizing with the running statistics) through a fine-tuning loop that calls model.train().")
 
     def __call__(self, freeze: Any) -> Verdict:
-        if freeze is None or not callable(freeze):
+        if freeze is None or not callable(freeze) or isinstance(freeze, nn.Module):
             return self._no("pass your function itself (its name, without calling it)", "missing")
         model = pretrained().train()  # as a training script holds it when it calls freeze
         with torch.no_grad():
