@@ -199,3 +199,15 @@ def test_forgot_eval_checks_the_running_statistics_too():
 def test_a_number_predicted_by_hand_may_be_rounded():
     assert check.predict_running_var(16.05).ok and check.predict_running_var(10.67).mistakes == ("wrong0",)
     assert check.predict_running_var(15.5).mistakes == ("unknown",)  # 3% off is not a rounding
+
+
+def test_half_repairs_and_right_answers_in_other_words():
+    half = check.bug_layer_norm(lambda x: (x - x.mean(-1, keepdim=True)) / torch.sqrt(x.var(-1, unbiased=False) + 1e-5))
+    assert half.mistakes == ("half_keepdim",) and "keepdim" not in str(half)
+    for exercise, words in ((check.predict_d2l_moving_var, ("less", "lower")),
+                            (check.predict_batch_dependence, ("BatchNorm1d",)),
+                            (check.predict_channels_last, ("identical", "same")),
+                            (check.predict_shifted_input, ("unchanged", "same"))):
+        assert all(exercise(word) for word in words), exercise.name
+    lone = check.batchnorm_backward(lambda dout, x, gamma, eps: dout)  # dx alone, not the three gradients
+    assert "returned one value; return 3" in str(lone)
