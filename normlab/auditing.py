@@ -114,10 +114,13 @@ class _Layouts:
 
 
 def _zero_positions(module: nn.Module, x: torch.Tensor) -> int:
-    """For a BatchNorm1d: how many (sample, position) columns of x are 0 in every channel, as padding is."""
-    if not isinstance(module, nn.BatchNorm1d) or x.dim() not in (2, 3) or x.shape[1] < 2:
+    """For a BatchNorm1d on (N, C, L): the positions 0 in every channel when they end their sequences, as padding
+    does (at least 2 of them; the zeros a ReLU leaves are scattered)."""
+    if not isinstance(module, nn.BatchNorm1d) or x.dim() != 3 or x.shape[1] < 2:
         return 0
-    return int((x == 0).all(dim=1).sum())
+    zero = (x == 0).all(dim=1)                                       # (N, L)
+    suffix = zero.flip(1).int().cumprod(1).flip(1).bool()           # zero from here to the end of the sequence
+    return int(zero.sum()) if torch.equal(zero, suffix) and zero.sum() >= 2 else 0
 
 
 def _row(name: str, module: nn.Module, shape: tuple[int, ...], features_last: bool | None = None,

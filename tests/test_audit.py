@@ -35,7 +35,7 @@ def test_square_tokens_trap_and_its_fixes() -> None:
     assert len(trap.warnings) == 1 and "T == E" in trap.warnings[0] and "permute to (B, E, T)" in trap.warnings[0]
     assert audit(Tokens(nn.BatchNorm1d(16), permute=True), x).warnings == ()
     conv = nn.Sequential(nn.Conv1d(4, 16, 1), nn.ReLU(), nn.BatchNorm1d(16))  # (N, C, L) with C == L: fine
-    assert audit(conv, torch.randn(8, 4, 16)).warnings == ()
+    assert audit(conv, torch.randn(8, 4, 16, generator=torch.Generator().manual_seed(0))).warnings == ()
     assert audit(Tokens(nlnn.BatchNorm1d(16), permute=False), x).warnings  # normlab's twin too
 
 
@@ -114,4 +114,5 @@ def test_padded_tokens_in_a_batchnorm_are_flagged_and_layernorm_is_not() -> None
     assert audit(bn, torch.randn(2, 3, 5)).warnings == ()  # nothing padded
     assert audit(bn.eval(), x.transpose(1, 2)).warnings == ()  # eval: running statistics, not this batch's
     assert audit(nn.LayerNorm(3), x).warnings == ()  # each token alone
-    assert audit(nn.BatchNorm1d(3), x.reshape(10, 3)).rows[0].zero_positions == 3  # (N·T, E) rows too
+    relu = torch.relu(torch.randn(8, 2, 40))  # scattered all-zero positions after a ReLU are not padding
+    assert (relu == 0).all(dim=1).any() and audit(bn.__class__(2), relu).warnings == ()
