@@ -21,21 +21,24 @@ __all__ = ["combine_by_hand", "bug_sync_backward", "predict_accumulation", "comb
 PARTS = ("n", "mean", "var")
 
 
+def _shard_case(label: str, shards: list[torch.Tensor]) -> Case:
+    """The case for these shards: each one's count, mean and M2 per channel, each of shape (shards, C)."""
+    counts = torch.stack([torch.full(s.shape[1:], float(len(s)), dtype=s.dtype) for s in shards])
+    means = torch.stack([s.mean(0) for s in shards])
+    m2s = torch.stack([((s - s.mean(0)) ** 2).sum(0) for s in shards])
+    return Case(label, (counts, means, m2s))
+
+
 def _cases() -> list[Case]:
     """Shards of unequal sizes whose means differ, so every slip shows."""
     out = []
     for k, sizes in enumerate(([5, 4, 3], [2, 10], [1, 6, 3, 2])):
         gen = torch.Generator().manual_seed(110 + k)
         shards = [torch.randn(n, 5, generator=gen, dtype=torch.float64) * (1 + i) + 2 * i for i, n in enumerate(sizes)]
-        counts = torch.tensor([[float(len(s))] * 5 for s in shards], dtype=torch.float64)
-        means = torch.stack([s.mean(0) for s in shards])
-        m2s = torch.stack([((s - s.mean(0)) ** 2).sum(0) for s in shards])
-        out.append(Case(f"shards of sizes {sizes}", (counts, means, m2s)))
+        out.append(_shard_case(f"shards of sizes {sizes}", shards))
     gen = torch.Generator().manual_seed(113)  # float32 values near 10 000: a difference of raw moments cancels
     shards = [torch.randn(n, 5, generator=gen) + 10_000 + i for i, n in enumerate((5, 4, 3))]
-    counts = torch.tensor([[float(len(s))] * 5 for s in shards])
-    means, m2s = torch.stack([s.mean(0) for s in shards]), torch.stack([((s - s.mean(0)) ** 2).sum(0) for s in shards])
-    out.append(Case("float32 shards of sizes [5, 4, 3] with values near 10 000", (counts, means, m2s)))
+    out.append(_shard_case("float32 shards of sizes [5, 4, 3] with values near 10 000", shards))
     return out
 
 

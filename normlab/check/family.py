@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from normlab.check.core import prediction
-from normlab.check.functions import Case, FunctionExercise
+from normlab.check.functions import Case, FunctionExercise, is_function
 from normlab.check.verdict import Verdict
 from normlab.design import CHANNELS, CROP, FRAME, measure
 
@@ -72,19 +72,13 @@ def _broken(x: torch.Tensor, groups: int, eps: float) -> torch.Tensor:
 
 
 def _view_only(x: torch.Tensor, groups: int, eps: float) -> torch.Tensor:
-    """The view repaired, the reduced dims not."""
-    n, c, h, w = x.shape
-    g = x.view(n, groups, c // groups, h, w)
-    mean, var = g.mean((1, 3, 4), keepdim=True), g.var((1, 3, 4), unbiased=False, keepdim=True)
-    return ((g - mean) / torch.sqrt(var + eps)).view(n, c, h, w)
+    """The view repaired, the reduced dims not: each statistic runs over the groups, one channel slot at a time."""
+    return _grouped(x, groups, (1, 3), eps=eps)
 
 
 def _dims_only(x: torch.Tensor, groups: int, eps: float) -> torch.Tensor:
-    """The reduced dims repaired, the view not."""
-    n, c, h, w = x.shape
-    g = x.view(n, c // groups, groups, h, w)
-    mean, var = g.mean((2, 3, 4), keepdim=True), g.var((2, 3, 4), unbiased=False, keepdim=True)
-    return ((g - mean) / torch.sqrt(var + eps)).view(n, c, h, w)
+    """The reduced dims repaired, the view not: (N, C/G, G, ...) makes C/G groups of G neighbouring channels."""
+    return _grouped(x, x.shape[1] // groups, (2, 3), eps=eps)
 
 
 bug_group_norm = FunctionExercise(
@@ -114,7 +108,7 @@ class NormDesign:
 
     def __call__(self, make_norm: Any) -> Verdict:
         """✓ if the layer has all five properties; else the symptom of each one it lacks."""
-        if make_norm is None or not callable(make_norm) or isinstance(make_norm, torch.nn.Module):
+        if not is_function(make_norm):
             return Verdict.wrong(self.name, "pass your make_norm function itself (its name, without calling it).",
                                  ("missing",))
         try:

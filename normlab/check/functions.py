@@ -16,7 +16,12 @@ import torch
 
 from normlab.check.verdict import Verdict
 
-__all__ = ["Case", "FunctionExercise"]
+__all__ = ["Case", "FunctionExercise", "is_function"]
+
+
+def is_function(obj: Any) -> bool:
+    """True for a function the learner passed itself: not None, not a value, not a module it built by calling it."""
+    return obj is not None and callable(obj) and not isinstance(obj, torch.nn.Module)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from normlab.check.functions import Case, FunctionExercise
+from normlab.check.functions import Case, FunctionExercise, is_function
 from normlab.check.verdict import Verdict
 
 __all__ = ["conv_bn_block", "dead_parameters", "masked_batch_norm"]
@@ -36,7 +36,7 @@ class _ConvBN:
 
     def __call__(self, fn: Callable[[int, int], Any] | None) -> Verdict:
         """✓ or what is wrong with the block fn builds: its output shape, a missing layer, or dead parameters."""
-        if fn is None or not callable(fn) or isinstance(fn, nn.Module):
+        if not is_function(fn):
             return Verdict.wrong(self.name, "pass your function itself (its name, without calling it).", ("missing",))
         torch.manual_seed(0)
         try:

@@ -33,8 +33,7 @@ predict_folded_parameters = prediction(
     "nn.Conv2d(3, 8, 3, bias=False) followed by nn.BatchNorm2d(8) is folded, for inference, into one Conv2d. How "
     "many parameters does the folded Conv2d have? A number.",
     224, {216: "write bn(conv(x)) out as one convolution and count every tensor it needs",
-          232: "write bn(conv(x)) out as one convolution and count only the tensors it needs",
-          240: "write bn(conv(x)) out as one convolution and count only the tensors it needs",
+          **dict.fromkeys((232, 240), "write bn(conv(x)) out as one convolution and count only the tensors it needs"),
           256: "that counts BatchNorm's running statistics too, which are not parameters even before the fold"})
 
 predict_dead_bias = prediction(
@@ -42,10 +41,8 @@ predict_dead_bias = prediction(
     "nn.Conv2d(3, 8, 3), with its default bias, is followed by nn.BatchNorm2d(8) in training. How many of the "
     "conv's parameters get a zero gradient on every batch, whatever the loss? A number.",
     8, {0: "look at what BatchNorm subtracts from each channel before anything after it sees the channel",
-        216: "too many: BatchNorm keeps how the pixels of a channel differ from each other; which parameters "
-             "can change only what it removes?",
-        224: "too many: BatchNorm keeps how the pixels of a channel differ from each other; which parameters "
-             "can change only what it removes?",
+        **dict.fromkeys((216, 224), "too many: BatchNorm keeps how the pixels of a channel differ from each other; "
+                                    "which parameters can change only what it removes?"),
         16: "BatchNorm's own gamma and beta do get gradients; the question is about the conv's parameters"})
 
 predict_mode_after_train = prediction(

@@ -14,6 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from normlab.check.functions import is_function
 from normlab.check.verdict import Verdict
 from normlab.frozen import fine_tune_step, pretrained
 
@@ -68,7 +69,7 @@ class _BugFreeze:
                 "normalizing with the running statistics) through a fine-tuning loop that calls model.train().")
 
     def __call__(self, freeze: Any) -> Verdict:
-        if freeze is None or not callable(freeze) or isinstance(freeze, nn.Module):
+        if not is_function(freeze):
             return self._no("pass your function itself (its name, without calling it)", "missing")
         model = pretrained().train()  # as a training script holds it when it calls freeze
         with torch.no_grad():
