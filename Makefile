@@ -35,8 +35,10 @@ lab: setup ## open JupyterLab on notebooks/ at 127.0.0.1 (token printed below; C
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks --ServerApp.ip=127.0.0.1 --no-browser \
 		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
-lint: setup ## ruff over normlab/, tests/, tools/, benchmarks/ and the notebooks
+# The architecture contract (pyproject.toml [tool.importlinter]): which layer of normlab may import which.
+lint: setup ## ruff over normlab/, tests/, tools/, benchmarks/ and the notebooks; import-linter's layer contract
 	$(BIN)/ruff check normlab tests notebooks tools benchmarks noxfile.py
+	$(BIN)/lint-imports --no-cache --no-logo
 
 # One torch thread per process: two pytest workers (each with a kernel) already fill both cores, and
 # oversubscribed threads make small torch ops crawl. No printed number depends on it: make test-portable checks.

@@ -11,8 +11,8 @@ import torch
 from torch import nn
 
 from benchmarks.timing import median, seconds
-from normlab import shards
-from normlab.launch import launch
+from normlab.lessons import shards
+from normlab.lessons.launch import launch
 
 __all__ = ["run_sync"]
 

@@ -1,6 +1,6 @@
 """One training step of notebook 07's digits network, with normlab's BatchNorm1d and with torch's, interleaved.
 
-The network is normlab.train.DigitsMLP (64 -> 3 x (Linear(100), BatchNorm1d(100), sigmoid) -> 10) and the step is
+The network is lessons.train.DigitsMLP (64 -> 3 x (Linear(100), BatchNorm1d(100), sigmoid) -> 10) and the step is
 the one d2l's Trainer takes in the notebook, for a batch of 60 images: `model.training_step(batch)` (forward,
 cross-entropy, the loss recorded), `zero_grad`, backward, torch.optim.SGD's update. The ratio normlab / torch is
 what a learner pays, per step, for training with the from-scratch layers (target: at most 1.5).
@@ -22,7 +22,7 @@ TARGET = 1.5
 
 def _step(layers: str, batch: tuple[torch.Tensor, torch.Tensor]) -> Callable[[], None]:
     """A closure doing what d2l.Trainer.fit_epoch does for one batch, on a DigitsMLP with `layers`' BatchNorm."""
-    from normlab.train import DigitsMLP  # brings d2l (its import is not part of a step)
+    from normlab.lessons.train import DigitsMLP  # brings d2l (its import is not part of a step)
 
     torch.manual_seed(0)
     model = DigitsMLP("batch", "sigmoid", lr=0.1, layers=layers, record_every=10**9).train()

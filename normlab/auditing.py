@@ -16,13 +16,14 @@ from html import escape
 import torch
 from torch import nn
 
-from normlab import frozen, sync
+from normlab import frozen
 from normlab import nn as nlnn
 from normlab.auditrules import warnings_for
+from normlab.families import reduces
 
 __all__ = ["AuditRow", "AuditReport", "audit", "BATCH_KINDS"]
 
-BATCH_KINDS = (nn.modules.batchnorm._BatchNorm, nlnn.BatchNorm1d, nlnn.BatchNorm2d, sync.SyncBatchNorm)
+BATCH_KINDS = (nn.modules.batchnorm._BatchNorm, nlnn.BatchNorm1d, nlnn.BatchNorm2d, nlnn.SyncBatchNorm)
 INSTANCE_KINDS = (nn.modules.instancenorm._InstanceNorm, nlnn.InstanceNorm1d, nlnn.InstanceNorm2d)
 LAST_DIMS_KINDS = (nn.LayerNorm, nn.RMSNorm, nlnn.LayerNorm, nlnn.RMSNorm)
 GROUP_KINDS = (nn.GroupNorm, nlnn.GroupNorm)
@@ -52,17 +53,26 @@ class AuditRow:
     zero_positions: int = 0  # BatchNorm1d: samples or positions whose every channel is exactly 0 (padding?)
 
 
+def _family(module: nn.Module) -> str:
+    """The family in normlab.families whose reduction dims this module uses (RMSNorm's are LayerNorm's)."""
+    if isinstance(module, (*BATCH_KINDS, frozen.FrozenBatchNorm2d)):
+        return "BatchNorm"
+    if isinstance(module, INSTANCE_KINDS):
+        return "InstanceNorm"
+    if isinstance(module, GROUP_KINDS):
+        return "GroupNorm"
+    return "LayerNorm"
+
+
 def _reduces(module: nn.Module, shape: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
     """The reduction dims for this input and how many values each statistic covers."""
-    if isinstance(module, (*BATCH_KINDS, frozen.FrozenBatchNorm2d)):
-        dims = (0, *range(2, len(shape)))
-    elif isinstance(module, INSTANCE_KINDS):
-        dims = tuple(range(2, len(shape)))
-    elif isinstance(module, LAST_DIMS_KINDS):
-        dims = tuple(range(len(shape) - len(module.normalized_shape), len(shape)))
-    else:  # GroupNorm: each group's C/G channels and every position
-        return tuple(range(1, len(shape))), shape[1] // module.num_groups * math.prod(shape[2:])
-    return dims, math.prod(shape[d] for d in dims)
+    family = _family(module)
+    trailing = len(getattr(module, "normalized_shape", (0,)))
+    dims = reduces(family, len(shape), trailing)
+    values = math.prod(shape[d] for d in dims)
+    if family == "GroupNorm":  # each group holds C/G of the C channels it runs over
+        values //= module.num_groups
+    return dims, values
 
 
 def _statistics(module: nn.Module) -> str:

@@ -12,6 +12,8 @@ import copy
 import torch
 from torch import nn
 
+from normlab.stats import eval_scale_shift
+
 __all__ = ["FOLDABLE", "fold_batchnorm"]
 
 FOLDABLE = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
@@ -41,14 +43,11 @@ def _check(layer: nn.Module, bn: nn.Module) -> int:
 def fold_batchnorm(layer: nn.Module, bn: nn.Module) -> nn.Module:
     """A new layer of layer's kind equal to bn(layer(x)) in eval mode (layer and bn are not changed)."""
     out = _check(layer, bn)
-    work = torch.promote_types(bn.running_var.dtype, torch.float32)  # fold in float32 at least, then cast back
-    scale = torch.rsqrt(bn.running_var.to(work) + bn.eps)                # 1 / σ, per channel
-    if bn.weight is not None:
-        scale = bn.weight.to(work) * scale                               # γ / σ
-    shift = bn.bias.to(work) if bn.bias is not None else torch.zeros_like(scale)   # β
-    b = layer.bias.to(work) if layer.bias is not None else torch.zeros_like(scale)
+    # bn(z) = z · scale + shift per channel (scale = γ/σ, shift = β - μ·γ/σ), in float32 at least; z = W x + b
+    scale, shift = eval_scale_shift(bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.eps)
+    b = layer.bias.to(scale.dtype) if layer.bias is not None else torch.zeros_like(scale)
     folded = copy.deepcopy(layer)
     shape = (out, *(1,) * (layer.weight.dim() - 1))                      # one scale per output channel (row)
-    folded.weight.copy_((layer.weight.to(work) * scale.view(shape)).to(layer.weight.dtype))  # W' = W · γ/σ
-    folded.bias = nn.Parameter(((b - bn.running_mean.to(work)) * scale + shift).to(layer.weight.dtype))  # b'
+    folded.weight.copy_((layer.weight.to(scale.dtype) * scale.view(shape)).to(layer.weight.dtype))  # W' = W · γ/σ
+    folded.bias = nn.Parameter((b * scale + shift).to(layer.weight.dtype))  # b' = b · γ/σ + β - μ · γ/σ
     return folded

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import torch
 
+from normlab.families import LAYERS
 from normlab.layouts import layout_of
 from normlab.versions import pairs_running_stats, refuses_empty_group_norm, refuses_eps, torch_version
 
@@ -166,7 +167,9 @@ def check_groups(x: torch.Tensor, num_groups: int) -> None:
                f"into num_groups equal groups; pick a divisor of {c}.")
 
 
-_LAYER_FOR_NDIM = {2: "BatchNorm1d(C)", 3: "BatchNorm1d(C)", 4: "BatchNorm2d(C)", 5: "BatchNorm3d(C)"}
+def _batch_norm_for(ndim: int) -> str | None:
+    """The BatchNorm layer written for an ndim-D input (normlab.families), e.g. 4 -> 'BatchNorm2d'."""
+    return next((lay.name for lay in LAYERS.values() if lay.family.name == "BatchNorm" and ndim in lay.ranks), None)
 
 
 def check_layer_ndim(x: torch.Tensor, allowed: tuple[int, ...], layer: str) -> None:
@@ -177,8 +180,8 @@ def check_layer_ndim(x: torch.Tensor, allowed: tuple[int, ...], layer: str) -> N
     layouts = " or ".join(layout_of(n) for n in allowed)
     if x.dim() == min(allowed) - 1:
         fix = f"if x is a single sample, add the batch dim: {layer}(...)(x.unsqueeze(0))."
-    elif layer.startswith("BatchNorm") and x.dim() in _LAYER_FOR_NDIM:
-        fix = f"a {layout_of(x.dim())} tensor wants nn.{_LAYER_FOR_NDIM[x.dim()]} instead."
+    elif layer.startswith("BatchNorm") and _batch_norm_for(x.dim()):
+        fix = f"a {layout_of(x.dim())} tensor wants nn.{_batch_norm_for(x.dim())}(C) instead."
     else:
         fix = f"reshape x to {layouts}."
     _raise(ValueError, f"expected {want} input (got {x.dim()}D input)",

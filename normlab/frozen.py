@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from normlab.stats import eval_scale_shift
 from normlab.swap import swap_modules
 
 __all__ = ["FrozenBatchNorm2d", "freeze_batchnorm", "recalibrate", "pretrained", "fine_tune_step"]
@@ -54,9 +55,8 @@ class FrozenBatchNorm2d(nn.Module):
         if x.dim() != 4 or x.shape[1] != self.num_features:
             raise ValueError(f"FrozenBatchNorm2d({self.num_features}) expects (N, C, H, W) with C = "
                              f"{self.num_features}, got shape {tuple(x.shape)}.")
-        scale = self.weight / torch.sqrt(self.running_var + self.eps)
-        shift = self.bias - self.running_mean * scale
-        return x * scale[:, None, None] + shift[:, None, None]
+        scale, shift = eval_scale_shift(self.running_mean, self.running_var, self.weight, self.bias, self.eps)
+        return x * scale[:, None, None].to(x.dtype) + shift[:, None, None].to(x.dtype)  # (C, 1, 1) over (N, C, H, W)
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}"

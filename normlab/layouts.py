@@ -1,8 +1,8 @@
 """Named tensor layouts: what each dim means, read once from names like "(N, C, L)", and who reduces over what.
 
 A `Layout` knows its dim letters, a small example shape, its feature dim (C or E) and its spatial dims; from
-those, `Layout.reduces(family)` gives the dims BatchNorm, InstanceNorm or LayerNorm reduce over in it. Every other
-module (the explorer, the recipes, the errors, the drawings) takes its letters from here.
+those and normlab.families, `Layout.reduces(family)` gives the dims BatchNorm, InstanceNorm or LayerNorm reduce over
+in it. Every other module (the explorer, the recipes, the errors, the drawings) takes its letters from here.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from itertools import combinations
 
 import torch
 
+from normlab.families import family as family_named
+
 __all__ = ["BATCH", "FEATURE", "FAMILIES", "Layout", "LAYOUTS", "parse_layout", "make_layout", "layout",
            "layout_of", "dims_label", "group_ids", "all_dim_subsets"]
 
 BATCH, FEATURE = ("N", "B"), ("C", "E")  # the letters that may name the batch dim and the feature dim
-FAMILIES = ("BatchNorm", "InstanceNorm", "LayerNorm")
+FAMILIES = ("BatchNorm", "InstanceNorm", "LayerNorm")  # those whose dims a layout's letters say (GroupNorm splits C)
 _CONVENTIONAL = {2: "(N, C)", 3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}
 
 
@@ -40,10 +42,17 @@ class Layout:
         return tuple(i for i in range(1, len(self.letters)) if i != self.feature)
 
     def reduces(self, family: str) -> tuple[int, ...]:
-        """The dims a layer family reduces over when it is applied as its definition means, e.g. BatchNorm: (0, 2)."""
+        """The dims a layer family reduces over when it is applied as its definition means, e.g. BatchNorm: (0, 2).
+
+        The family's own dims (normlab.families) are those of the layout it is written for, features at dim 1 or
+        last; here they are carried over to where this layout keeps its batch, features and positions.
+        """
         if family not in FAMILIES:
             raise ValueError(f"unknown family {family!r}: choose one of {', '.join(FAMILIES)}.")
-        return {"BatchNorm": (0, *self.spatial), "InstanceNorm": self.spatial, "LayerNorm": (self.feature,)}[family]
+        f = family_named(family)
+        # Its own layout's dim i is this layout's dim own[i]: the batch first, the features at dim 1 or last.
+        own = [0, self.feature, *self.spatial] if f.channel_dim == 1 else [0, *self.spatial, self.feature]
+        return tuple(sorted(own[d] for d in f.reduces(len(own))))
 
     def sizes(self, shape: Iterable[int] | None = None) -> dict[str, int]:
         """Letter -> size, e.g. {"N": 2, "C": 3, "L": 4}."""

@@ -1,15 +1,20 @@
-"""Torch-like normalization modules on top of normlab.functional; state_dicts load both ways with torch's."""
+"""Torch-like normalization modules on top of normlab.functional; state_dicts load both ways with torch's.
+
+Each layer takes the input ranks normlab.families gives it, checks its input once in forward, and calls one
+normlab.functional function (SyncBatchNorm in training: normlab.sync's).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import torch
+import torch.distributed as dist
 from torch import nn
 
-from normlab import errors
+from normlab import errors, families, sync
 from normlab import functional as nlF
-from normlab.sync import SyncBatchNorm  # across processes, on torch.distributed: its own module (notebook 11)
+from normlab.swap import swap_modules
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm", "GroupNorm", "RMSNorm",
            "SyncBatchNorm"]
@@ -23,8 +28,11 @@ class _NormBase(nn.Module):
                  dtype: torch.dtype | None = None, *, bias: bool = True) -> None:
         super().__init__()
         kw = {"device": device, "dtype": dtype}
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
         self.weight = nn.Parameter(torch.ones(num_features, **kw)) if affine else None
         self.bias = nn.Parameter(torch.zeros(num_features, **kw)) if affine and bias else None
         track = track_running_stats
@@ -59,38 +67,83 @@ class _NormBase(nn.Module):
 class _BatchNorm(_NormBase):
     """BatchNorm: batch statistics in training (updating running ones), running statistics in eval."""
 
-    _ndims: tuple[int, ...] = ()
+    def _check_input(self, input: torch.Tensor) -> None:
+        """The input ranks this layer takes (batch_norm then checks the channel count)."""
+        errors.check_layer_ndim(input, families.layer(type(self).__name__).accepts, type(self).__name__)
 
-    def forward(self, input: torch.Tensor) -> torch.Tensor:
-        errors.check_layer_ndim(input, self._ndims, type(self).__name__)  # batch_norm checks the channel count
-        momentum = 0.0 if self.momentum is None else self.momentum
+    def _momentum(self) -> float:
+        """This step's momentum; momentum=None is the cumulative average, 1 / the number of batches seen."""
         if self.training and self.track_running_stats:
             self.num_batches_tracked.add_(1)
-            if self.momentum is None:  # cumulative moving average
-                momentum = 1.0 / float(self.num_batches_tracked)
+            if self.momentum is None:
+                return 1.0 / float(self.num_batches_tracked)
+        return 0.0 if self.momentum is None else self.momentum
+
+    def _batch_norm(self, input: torch.Tensor, running_mean: torch.Tensor | None, running_var: torch.Tensor | None,
+                    use_batch_stats: bool, momentum: float) -> torch.Tensor:
+        return nlF.batch_norm(input, running_mean, running_var, self.weight, self.bias, use_batch_stats, momentum,
+                              self.eps)
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        self._check_input(input)
+        momentum = self._momentum()
         use_batch_stats = self.training or self.running_mean is None
         use_buffers = not self.training or self.track_running_stats
-        return nlF.batch_norm(input, self.running_mean if use_buffers else None,
-                            self.running_var if use_buffers else None, self.weight, self.bias,
-                            use_batch_stats, momentum, self.eps)
+        running_mean = self.running_mean if use_buffers else None
+        running_var = self.running_var if use_buffers else None
+        return self._batch_norm(input, running_mean, running_var, use_batch_stats, momentum)
 
 
 class BatchNorm1d(_BatchNorm):
     """BatchNorm over (N, C) or (N, C, L): one mean and variance per feature C."""
 
-    _ndims = (2, 3)
+
+class SyncBatchNorm(_BatchNorm):
+    """BatchNorm whose training statistics cover every process's shard of the batch (normlab.sync; notebook 11).
+
+    Input (N, C) or (N, C, *). In eval it is BatchNorm2d's computation on this process alone: no communication.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
+                 track_running_stats: bool = True, process_group: dist.ProcessGroup | None = None,
+                 device: torch.device | None = None, dtype: torch.dtype | None = None) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+        self.process_group = process_group
+
+    def _check_input(self, input: torch.Tensor) -> None:
+        sync.check_input(input, self.num_features)
+
+    def _batch_norm(self, input: torch.Tensor, running_mean: torch.Tensor | None, running_var: torch.Tensor | None,
+                    use_batch_stats: bool, momentum: float) -> torch.Tensor:
+        if not self.training:  # eval: the running statistics (or, without them, this shard's own)
+            return super()._batch_norm(input, running_mean, running_var, use_batch_stats, momentum)
+        return sync.sync_batch_norm(input, running_mean, running_var, self.weight, self.bias, momentum, self.eps,
+                                    self.process_group)
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: nn.Module, process_group: dist.ProcessGroup | None = None) -> nn.Module:
+        """Replace every torch BatchNorm1d/2d/3d in module by a SyncBatchNorm that shares its parameters and buffers
+        (so optimizers, frozen weights, dtype and device carry over); returns module."""
+        def convert(bn: nn.Module) -> SyncBatchNorm:
+            layer = cls(bn.num_features, bn.eps, bn.momentum, bn.affine, bn.track_running_stats, process_group)
+            if bn.affine:  # the same Parameters (bias may be None)
+                layer.weight = bn.weight
+                layer.bias = bn.bias
+            if bn.track_running_stats:
+                layer.running_mean = bn.running_mean
+                layer.running_var = bn.running_var
+                layer.num_batches_tracked = bn.num_batches_tracked
+            return layer.train(bn.training)
+
+        return swap_modules(module, nn.modules.batchnorm._BatchNorm, convert)  # torch's base of BatchNorm1d/2d/3d
 
 
 class BatchNorm2d(_BatchNorm):
     """BatchNorm over (N, C, H, W): one mean and variance per channel C, across N, H and W."""
 
-    _ndims = (4,)
-
 
 class _InstanceNorm(_NormBase):
     """InstanceNorm: statistics per sample and channel; accepts an unbatched input too."""
-
-    _ndims: tuple[int, ...] = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
                  track_running_stats: bool = False, device: torch.device | None = None,
@@ -98,8 +151,9 @@ class _InstanceNorm(_NormBase):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
-        errors.check_layer_ndim(input, self._ndims, type(self).__name__)
-        if input.dim() == self._ndims[0]:  # unbatched, e.g. (C, L)
+        layer = families.layer(type(self).__name__)
+        errors.check_layer_ndim(input, layer.accepts, layer.name)
+        if input.dim() == layer.accepts[0]:  # unbatched, e.g. (C, L): one sample, given its batch dim
             return self.forward(input.unsqueeze(0)).squeeze(0)
         if self.affine:
             self._check_channels(input, ValueError)
@@ -111,13 +165,9 @@ class _InstanceNorm(_NormBase):
 class InstanceNorm1d(_InstanceNorm):
     """InstanceNorm over (N, C, L) or (C, L): statistics per sample and channel over L."""
 
-    _ndims = (2, 3)
-
 
 class InstanceNorm2d(_InstanceNorm):
     """InstanceNorm over (N, C, H, W) or (C, H, W): statistics per sample and channel over H and W."""
-
-    _ndims = (3, 4)
 
 
 def _as_shape(normalized_shape: int | Sequence[int]) -> tuple[int, ...]:
@@ -132,7 +182,8 @@ class LayerNorm(nn.Module):
                  bias: bool = True, device: torch.device | None = None, dtype: torch.dtype | None = None) -> None:
         super().__init__()
         kw = {"device": device, "dtype": dtype}
-        self.normalized_shape, self.eps = _as_shape(normalized_shape), eps
+        self.normalized_shape = _as_shape(normalized_shape)
+        self.eps = eps
         self.elementwise_affine = elementwise_affine
         self.weight = nn.Parameter(torch.ones(self.normalized_shape, **kw)) if elementwise_affine else None
         self.bias = nn.Parameter(torch.zeros(self.normalized_shape, **kw)) if elementwise_affine and bias else None
@@ -150,7 +201,8 @@ class RMSNorm(nn.Module):
                  elementwise_affine: bool = True, device: torch.device | None = None,
                  dtype: torch.dtype | None = None) -> None:
         super().__init__()
-        self.normalized_shape, self.eps = _as_shape(normalized_shape), eps
+        self.normalized_shape = _as_shape(normalized_shape)
+        self.eps = eps
         self.elementwise_affine = elementwise_affine
         self.weight = (nn.Parameter(torch.ones(self.normalized_shape, device=device, dtype=dtype))
                        if elementwise_affine else None)
@@ -171,7 +223,10 @@ class GroupNorm(nn.Module):
             raise ValueError(f"num_channels must be divisible by num_groups\n  hint: {num_channels} channels "
                              f"cannot be split into {num_groups} equal groups; pick a divisor of {num_channels}.")
         kw = {"device": device, "dtype": dtype}
-        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
         self.weight = nn.Parameter(torch.ones(num_channels, **kw)) if affine else None
         self.bias = nn.Parameter(torch.zeros(num_channels, **kw)) if affine and bias else None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from normlab.check.core import Exercise, ReadOff, judge
+from normlab.check.exercise import Exercise, ReadOff, judge
 
 __all__ = ["spellings", "stated_answers"]
 

@@ -1,4 +1,4 @@
-"""Maintainers: write the course map (normlab.coursemap) into README.md and notebook 00, and the previous/next
+"""Maintainers: write the course map (normlab.course.map) into README.md and notebook 00, and the previous/next
 line at the end of every notebook. Idempotent; the notebooks' outputs are untouched (markdown cells only)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 
-from normlab.coursemap import COURSE, NAV_MARK, nav, table
+from normlab.course.map import COURSE, NAV_MARK, nav, table
 
 ROOT = Path(__file__).resolve().parents[1]
 MAP_START, MAP_END = "<!-- course map -->", "<!-- end of course map -->"

@@ -1,6 +1,6 @@
 """Exercises of notebook 08: derive BatchNorm's backward pass, predict it under a shift, and repair a broken one.
 
-`batchnorm_backward(fn)` calls fn(dout, x, gamma, eps) -> (dx, dgamma, dbeta) for x of shape (N, D) on several
+`batch_norm_backward(fn)` calls fn(dout, x, gamma, eps) -> (dx, dgamma, dbeta) for x of shape (N, D) on several
 shapes and dtypes and compares with the closed form and with the typical slips: a path through the mean or the
 variance left out, the unbiased variance, dgamma taken against x instead of x_hat, the wrong reduction dim, the
 wrong shapes; each verdict names the path or the symptom, not the missing term. Anything else is reported part by
@@ -13,11 +13,11 @@ from collections.abc import Callable
 
 import torch
 
-from normlab.backward import closed_form
-from normlab.check.core import prediction
+from normlab.check.exercise import prediction
 from normlab.check.functions import Case, FunctionExercise
+from normlab.lessons.backward import closed_form
 
-__all__ = ["batchnorm_backward", "bug_backward", "predict_shifted_input", "slips"]
+__all__ = ["batch_norm_backward", "bug_backward", "predict_shifted_input", "slips", "broken"]
 
 EPS = 1e-5
 PARTS = ("dx", "dgamma", "dbeta")
@@ -103,10 +103,10 @@ def _exercise(name: str, dim: int, layer: str) -> FunctionExercise:
         {key: (table[key], messages[key]) for key in messages}, parts=PARTS, atol=1e-5, rtol=1e-4)
 
 
-batchnorm_backward = _exercise("batchnorm_backward", 0, "BatchNorm1d")
+batch_norm_backward = _exercise("batch_norm_backward", 0, "BatchNorm1d")
 
 
-def _broken(dout, x, gamma, eps):
+def broken(dout, x, gamma, eps):
     mean = x.mean(0, keepdim=True)
     rstd = 1 / torch.sqrt(x.var(0, unbiased=False, keepdim=True) + eps)
     x_hat = (x - mean) * rstd
@@ -118,7 +118,7 @@ def _broken(dout, x, gamma, eps):
 bug_backward = FunctionExercise(
     "bug_backward", "Repair my_backward(dout, x, gamma, eps): BatchNorm1d's backward on (N, D).",
     _cases, lambda dout, x, gamma, eps: closed_form(dout, x, gamma, (0,), eps),
-    {"original": (_broken, "still the original bug: dgamma and dbeta are right and dx sums to zero over each "
+    {"original": (broken, "still the original bug: dgamma and dbeta are right and dx sums to zero over each "
                            "feature, yet dx is not the gradient"),
      **{key: (fn, _messages("BatchNorm1d", 0)[key]) for key, fn in slips(0).items()}},
     parts=PARTS, atol=1e-5, rtol=1e-4)

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import torch
 
-from normlab.check.core import prediction
+from normlab.check.exercise import prediction
 from normlab.check.functions import Case, FunctionExercise
 from normlab.sync import combine
 
-__all__ = ["combine_by_hand", "bug_sync_backward", "predict_accumulation", "combine_slips", "backward_slips"]
+__all__ = ["combine_by_hand", "bug_sync_backward", "predict_accumulation", "combine_slips", "backward_slips",
+           "backward", "backward_cases"]
 
 PARTS = ("n", "mean", "var")
 
@@ -80,7 +81,7 @@ combine_by_hand = FunctionExercise(
                        "variance per channel from each shard's count, mean and M2, all of shape (shards, C).",
     _cases, _right, combine_slips(), parts=PARTS, atol=1e-9, rtol=1e-4)
 
-def _backward_cases() -> list[Case]:
+def backward_cases() -> list[Case]:
     """Three ranks' parts of x̂ and of the gradient at x̂, normalized with the whole batch's statistics."""
     out = []
     for k, sizes in enumerate(([5, 4, 3], [2, 8, 2], [4, 4, 4])):
@@ -95,7 +96,7 @@ def _backward_cases() -> list[Case]:
     return out
 
 
-def _backward(g_hats, x_hats, invstd, *, sums="all", count="all"):  # noqa: ANN001, ANN202
+def backward(g_hats, x_hats, invstd, *, sums="all", count="all"):  # noqa: ANN001, ANN202
     n_all = sum(len(g) for g in g_hats)
     sum_g, sum_gx = sum(g.sum(0) for g in g_hats), sum((g * x).sum(0) for g, x in zip(g_hats, x_hats, strict=True))
     dxs = []
@@ -109,18 +110,18 @@ def _backward(g_hats, x_hats, invstd, *, sums="all", count="all"):  # noqa: ANN0
 def backward_slips() -> dict[str, tuple]:
     """Wrong sync backwards and what each result shows (a symptom, not the fix)."""
     return {
-        "original": (lambda *a: _backward(*a, sums="own", count="own"),
+        "original": (lambda *a: backward(*a, sums="own", count="own"),
                      "still the original bug: every rank's input gradient is off from BatchNorm's on the whole batch"),
-        "own_count": (lambda *a: _backward(*a, count="own"),
+        "own_count": (lambda *a: backward(*a, count="own"),
                       "closer, and still off on every rank: compare what each mean adds up with what it divides by"),
-        "own_sums": (lambda *a: _backward(*a, sums="own"),
+        "own_sums": (lambda *a: backward(*a, sums="own"),
                      "closer, and still off on every rank: compare what each mean adds up with what it divides by"),
     }
 
 
 bug_sync_backward = FunctionExercise(
     "bug_sync_backward", "Repair sync_backward(g_hats, x_hats, invstd) -> every rank's input gradient, equal to "
-                         "BatchNorm's on the whole batch.", _backward_cases, _backward, backward_slips(),
+                         "BatchNorm's on the whole batch.", backward_cases, backward, backward_slips(),
     parts=("rank 0's dx", "rank 1's dx", "rank 2's dx"), atol=1e-9)
 
 _SAME = ("that holds for a layer that treats every sample on its own; ask which samples each micro-batch's "

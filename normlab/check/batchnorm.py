@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import torch
 
-from normlab.check.core import Exercise
+from normlab.check.exercise import Exercise
 from normlab.check.mistakes import normalization_outcomes, right
 from normlab.check.verdict import Outcome
 
-__all__ = ["batchnorm1d_affine", "batchnorm1d_3d", "batchnorm2d", "quiet_data"]
+__all__ = ["batch_norm1d_affine", "batch_norm1d_3d", "batch_norm2d", "quiet_data"]
 
 
 def quiet_data(shape: tuple[int, ...], seed: int, quiet_channel: int = 2) -> torch.Tensor:
@@ -42,23 +42,23 @@ def _affine(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
     return outcomes, {**messages, **_AFFINE_MISTAKES}
 
 
-batchnorm1d_affine = Exercise(
-    "batchnorm1d_affine",
+batch_norm1d_affine = Exercise(
+    "batch_norm1d_affine",
     "x has shape (N, C) = (6, 3). A BatchNorm1d(3) in training has weight (gamma) and bias (beta) as given. "
     "Compute its output by hand (eps = 1e-5).",
     {"x": quiet_data((6, 3), seed=1), "weight": torch.tensor([2.0, 0.5, -1.0]), "bias": torch.tensor([1.0, 3.0, 0.0])},
     _affine)
 
-batchnorm1d_3d = Exercise(
-    "batchnorm1d_3d",
+batch_norm1d_3d = Exercise(
+    "batch_norm1d_3d",
     "x has shape (N, C, L) = (2, 3, 4); channel 2 barely varies. A BatchNorm1d(3) in training has weight (gamma) "
     "and bias (beta) as given, one value per channel. Compute its output by hand (eps = 1e-5).",
     {"x": quiet_data((2, 3, 4), seed=2), "weight": torch.tensor([2.0, 0.5, -1.0]),
      "bias": torch.tensor([1.0, 3.0, 0.0])},
     lambda x, weight, bias: _affine(x, weight, bias, (0, 2)))
 
-batchnorm2d = Exercise(
-    "batchnorm2d",
+batch_norm2d = Exercise(
+    "batch_norm2d",
     "x holds 2 RGB images of 4 x 5 pixels channels-last, as image loaders give them: (N, H, W, C) = (2, 4, 5, 3); "
     "channel 2 barely varies. Compute by hand, without reordering x, what nn.BatchNorm2d(3) in training gives for "
     "these images (gamma = 1, beta = 0, eps = 1e-5), in the same (N, H, W, C) layout.",

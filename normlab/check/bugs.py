@@ -133,7 +133,7 @@ bug_comparison = FunctionExercise(
 # 05: predictions in batches of 2 without model.eval()
 @lru_cache(maxsize=1)
 def _model_and_data() -> tuple[nn.Module, torch.Tensor]:
-    from normlab.running import toy_bn_classifier
+    from normlab.lessons.running import toy_bn_classifier
 
     model, x, _ = toy_bn_classifier(seed=0)
     return model, x[:20]

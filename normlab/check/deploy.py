@@ -12,11 +12,11 @@ import copy
 import torch
 from torch import nn
 
-from normlab.check.core import prediction
+from normlab.check.exercise import prediction
 from normlab.check.functions import Case, FunctionExercise
 from normlab.deploy import fold_batchnorm
 
-__all__ = ["fold_next_by_hand", "bug_fold", "predict_overflow", "fold_slips"]
+__all__ = ["fold_next_by_hand", "bug_fold", "predict_overflow", "fold_slips", "in_place", "ignores_bias", "fold_next"]
 
 
 def _linear_cases() -> list[Case]:
@@ -32,7 +32,7 @@ def _linear_cases() -> list[Case]:
     return out
 
 
-def _fold_next(w, b, gamma, beta, mean, var, eps, *, use_mean=True, use_gamma=True, use_eps=True,  # noqa: ANN001
+def fold_next(w, b, gamma, beta, mean, var, eps, *, use_mean=True, use_gamma=True, use_eps=True,  # noqa: ANN001
                by="columns", weight_in_bias=True):
     scale = (gamma if use_gamma else 1.0) / torch.sqrt(var + (eps if use_eps else 0.0))
     shift = beta - (mean if use_mean else 0.0) * scale                   # bn(x) = x * scale + shift
@@ -50,21 +50,21 @@ def fold_slips() -> dict[str, tuple]:
     return {
         "after_formula": (_fold_after, "your W' and b' fold a BatchNorm that sits after the Linear; in this model "
                                        "it sits before it: write linear(bn(x)) out and follow x through it"),
-        "by_rows": (lambda *a: _fold_next(*a, by="rows"), "your W' multiplies each of W's rows (one per output) by a "
+        "by_rows": (lambda *a: fold_next(*a, by="rows"), "your W' multiplies each of W's rows (one per output) by a "
                                                           "factor: which dim of W meets bn's output?"),
-        "bias_without_weight": (lambda *a: _fold_next(*a, weight_in_bias=False),
+        "bias_without_weight": (lambda *a: fold_next(*a, weight_in_bias=False),
                                 "W' is right and b' is not: follow the constant part of bn(x) through the Linear"),
-        "no_mean": (lambda *a: _fold_next(*a, use_mean=False), "your b' stays the same whatever the running mean "
+        "no_mean": (lambda *a: fold_next(*a, use_mean=False), "your b' stays the same whatever the running mean "
                                                                "is"),
-        "no_gamma": (lambda *a: _fold_next(*a, use_gamma=False), "your W' stays the same whatever the BatchNorm's "
+        "no_gamma": (lambda *a: fold_next(*a, use_gamma=False), "your W' stays the same whatever the BatchNorm's "
                                                                  "weight is"),
-        "no_eps": (lambda *a: _fold_next(*a, use_eps=False), "right when eps is tiny, off on the case with eps=0.5"),
+        "no_eps": (lambda *a: fold_next(*a, use_eps=False), "right when eps is tiny, off on the case with eps=0.5"),
     }
 
 
 fold_next_by_hand = FunctionExercise(
     "fold_next_by_hand", "Write fold_next(weight, bias, gamma, beta, mean, var, eps) -> (W', b') for a BatchNorm1d "
-                         "followed by a Linear, both in eval mode.", _linear_cases, _fold_next, fold_slips(),
+                         "followed by a Linear, both in eval mode.", _linear_cases, fold_next, fold_slips(),
     parts=("W'", "b'"), atol=1e-9)
 
 
@@ -100,7 +100,7 @@ def _harness(fn, args):  # noqa: ANN001, ANN202 - calls the learner's fold on co
         return folded(x), conv(x) - before
 
 
-def _in_place(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
+def in_place(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
     scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
     bias = conv.bias if conv.bias is not None else torch.zeros_like(scale)
     folded = conv
@@ -110,7 +110,7 @@ def _in_place(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
     return folded
 
 
-def _ignores_bias(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
+def ignores_bias(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
     without = copy.deepcopy(conv)
     without.bias = None
     return fold_batchnorm(without, bn)
@@ -119,10 +119,10 @@ def _ignores_bias(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
 bug_fold = FunctionExercise(
     "bug_fold", "Repair my_fold(conv, bn) -> a new Conv2d equal to bn(conv(x)) in eval mode.", _conv_cases,
     fold_batchnorm, {
-        "original": (_in_place, "still the original bug: the folded layer computes bn(conv(x)), but after the fold "
+        "original": (in_place, "still the original bug: the folded layer computes bn(conv(x)), but after the fold "
                                 "the conv you passed in computes something else: a model that still holds it has "
                                 "changed"),
-        "ignores_bias": (_ignores_bias, "on some of the convolutions the folded layer's output is off from "
+        "ignores_bias": (ignores_bias, "on some of the convolutions the folded layer's output is off from "
                                         "bn(conv(x)) by a constant per output channel")},
     parts=("the folded layer's output", "the change of the conv passed in"), atol=1e-9, harness=_harness)
 

@@ -4,7 +4,7 @@
 original bug (groups made of every G-th channel: a view in the wrong order) and with the usual slips: statistics
 over the channels only, over the positions only (InstanceNorm), over all channels (one group), over the batch too,
 the unbiased variance, eps outside the square root. `design_norm(make_norm)` measures the layer make_norm builds
-(normlab.design) and names the symptom of every property it lacks.
+(normlab.lessons.design) and names the symptom of every property it lacks.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from normlab.check.core import prediction
+from normlab.check.exercise import prediction
 from normlab.check.functions import Case, FunctionExercise, is_function
 from normlab.check.verdict import Verdict
-from normlab.design import CHANNELS, CROP, FRAME, measure
+from normlab.lessons.design import CHANNELS, CROP, FRAME, measure
 
-__all__ = ["bug_group_norm", "predict_instance_eval", "design_norm", "NormDesign", "group_slips"]
+__all__ = ["bug_group_norm", "predict_instance_eval", "design_norm", "NormDesign", "group_slips", "dims_only",
+           "view_only", "broken"]
 
 
 def _cases() -> list[Case]:
@@ -63,7 +64,7 @@ def group_slips() -> dict[str, tuple[Callable, str]]:
     }
 
 
-def _broken(x: torch.Tensor, groups: int, eps: float) -> torch.Tensor:
+def broken(x: torch.Tensor, groups: int, eps: float) -> torch.Tensor:
     n, c, h, w = x.shape
     g = x.view(n, c // groups, groups, h, w)
     mean = g.mean((1, 3, 4), keepdim=True)
@@ -71,12 +72,12 @@ def _broken(x: torch.Tensor, groups: int, eps: float) -> torch.Tensor:
     return ((g - mean) / torch.sqrt(var + eps)).view(n, c, h, w)
 
 
-def _view_only(x: torch.Tensor, groups: int, eps: float) -> torch.Tensor:
+def view_only(x: torch.Tensor, groups: int, eps: float) -> torch.Tensor:
     """The view repaired, the reduced dims not: each statistic runs over the groups, one channel slot at a time."""
     return _grouped(x, groups, (1, 3), eps=eps)
 
 
-def _dims_only(x: torch.Tensor, groups: int, eps: float) -> torch.Tensor:
+def dims_only(x: torch.Tensor, groups: int, eps: float) -> torch.Tensor:
     """The reduced dims repaired, the view not: (N, C/G, G, ...) makes C/G groups of G neighbouring channels."""
     return _grouped(x, x.shape[1] // groups, (2, 3), eps=eps)
 
@@ -84,11 +85,11 @@ def _dims_only(x: torch.Tensor, groups: int, eps: float) -> torch.Tensor:
 bug_group_norm = FunctionExercise(
     "bug_group_norm", "Repair my_group_norm(x, groups, eps): GroupNorm without affine on (N, C, H, W).",
     _cases, lambda x, groups, eps: F.group_norm(x, groups, eps=eps),
-    {"original": (_broken, "still the original bug: each of your groups holds C/G·H·W values and comes out with mean "
+    {"original": (broken, "still the original bug: each of your groups holds C/G·H·W values and comes out with mean "
                            "0 and variance 1, yet your output differs from torch's"),
-     "view_only": (_view_only, "closer: your groups still take every (C/G)-th channel instead of neighbours; compare "
+     "view_only": (view_only, "closer: your groups still take every (C/G)-th channel instead of neighbours; compare "
                                "the dims you reduce with the view you made"),
-     "dims_only": (_dims_only, "now each of your groups holds G·H·W values, not C/G·H·W"), **group_slips()})
+     "dims_only": (dims_only, "now each of your groups holds G·H·W values, not C/G·H·W"), **group_slips()})
 
 predict_instance_eval = prediction(
     "predict_instance_eval",
@@ -99,10 +100,10 @@ predict_instance_eval = prediction(
 
 
 class NormDesign:
-    """The design task: make_norm(C) must give a layer with every property the network of normlab.design needs."""
+    """The design task: make_norm(C) must give a layer with every property the network of lessons.design needs."""
 
     name = "design_norm"
-    question = (f"Write make_norm(channels) -> a torch.nn layer for the segmentation network of normlab.design: "
+    question = (f"Write make_norm(channels) -> a torch.nn layer for the segmentation network of lessons.design: "
                 f"{CHANNELS} feature maps, batches of 2 crops of {CROP[0]}×{CROP[1]}, whole {FRAME[0]}×{FRAME[1]} "
                 f"frames at test.")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from normlab.check.core import Exercise
+from normlab.check.exercise import Exercise
 from normlab.check.mistakes import normalization_outcomes
 
 __all__ = ["instance_norm_dims", "layer_norm_dims"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import torch
 
-from normlab.check.core import Exercise
+from normlab.check.exercise import Exercise
 from normlab.check.mistakes import normalization_outcomes, right
 from normlab.check.verdict import Outcome
 
-__all__ = ["layernorm_channels", "layernorm_weight_shape", "seeded"]
+__all__ = ["layer_norm_channels", "layer_norm_weight_shape", "seeded"]
 
 
 def seeded(shape: tuple[int, ...], seed: int, quiet: tuple) -> torch.Tensor:
@@ -31,8 +31,8 @@ def _channels_outcomes(x: torch.Tensor) -> tuple[list[Outcome], dict[str, str]]:
             Outcome(scrambled.reshape(n, c, h, w), ("reshape",))], messages
 
 
-layernorm_channels = Exercise(
-    "layernorm_channels",
+layer_norm_channels = Exercise(
+    "layer_norm_channels",
     "x has shape (N, C, H, W) = (2, 3, 2, 2). Compute by hand a channels-only LayerNorm: for every sample and "
     "pixel, normalize the C = 3 channel values. Keep x's layout (N, C, H, W).",
     {"x": seeded((2, 3, 2, 2), 41, (0, slice(None), 0, 0))},
@@ -45,8 +45,8 @@ _SHAPE_MISTAKES = {
     "last_dim": "that shape is one gamma per position along the last dim only",
 }
 
-layernorm_weight_shape = Exercise(
-    "layernorm_weight_shape",
+layer_norm_weight_shape = Exercise(
+    "layer_norm_weight_shape",
     "x has shape (N, C, H, W) = (8, 16, 5, 5) and goes through nn.LayerNorm([16, 5, 5]). What is the shape of "
     "the layer's weight (gamma)? Answer with a tuple.",
     {"shape": (8, 16, 5, 5)},

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import torch
 
-from normlab.check.core import Exercise
+from normlab.check.exercise import Exercise
 from normlab.check.layernorm import seeded
 from normlab.check.mistakes import normalization_outcomes, right
 from normlab.check.verdict import Outcome
 
-__all__ = ["tokens_batchnorm"]
+__all__ = ["tokens_batch_norm"]
 
 
 def _tokens_outcomes(x: torch.Tensor) -> tuple[list[Outcome], dict[str, str]]:
@@ -25,8 +25,8 @@ def _tokens_outcomes(x: torch.Tensor) -> tuple[list[Outcome], dict[str, str]]:
             Outcome(scrambled.reshape(b, t, e), ("reshape",))], messages
 
 
-tokens_batchnorm = Exercise(
-    "tokens_batchnorm",
+tokens_batch_norm = Exercise(
+    "tokens_batch_norm",
     "x has shape (B, T, E) = (2, 4, 3). Compute by hand what bn(x.transpose(1, 2)).transpose(1, 2) returns for "
     "bn = nn.BatchNorm1d(3) in training (gamma = 1, beta = 0, eps = 1e-5), in x's layout (B, T, E).",
     {"x": seeded((2, 4, 3), 60, (slice(None), slice(None), 2))},

@@ -5,7 +5,7 @@ Each wrong answer a learner is likely to give gets the misconception behind it; 
 
 from __future__ import annotations
 
-from normlab.check.core import prediction
+from normlab.check.exercise import prediction
 
 __all__ = ["predict_groups", "predict_running_var", "predict_values_per_mean", "predict_d2l_moving_var",
            "predict_batch_dependence", "predict_no_grad",

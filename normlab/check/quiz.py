@@ -5,7 +5,7 @@ Each wrong answer a learner is likely to give gets the slip behind it; none of t
 
 from __future__ import annotations
 
-from normlab.check.core import prediction
+from normlab.check.exercise import prediction
 
 __all__ = ["predict_dead_bias", "predict_gradient_of_sum", "predict_mode_after_train", "predict_sync_count",
            "predict_folded_parameters"]

@@ -6,7 +6,7 @@ from itertools import product
 
 import torch
 
-from normlab.check.core import Exercise
+from normlab.check.exercise import Exercise
 from normlab.check.verdict import Outcome
 
 __all__ = ["running_var_two_steps", "torch_momentum", "eval_output"]

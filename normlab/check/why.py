@@ -10,22 +10,22 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from normlab.check.core import Exercise, prediction
+from normlab.check.exercise import Exercise, prediction
 from normlab.check.verdict import Outcome, Verdict
 
-__all__ = ["predict_bn_largest_lr", "design_norm_for_batch_of_2", "bug_train_and_report", "LoopBug"]
+__all__ = ["predict_bn_largest_lr", "design_norm_for_batch_of_2", "bug_train_and_report", "LoopBug", "reference"]
 
 
 def _plain_and_bn() -> tuple[list[bool], list[bool]]:
     """At each of the sweep's rates: does the plain network, and the one with BatchNorm, train in every seed?"""
-    from normlab.why import LRS, SEEDS, count, sweep_runs
+    from normlab.lessons.why import LRS, SEEDS, count, sweep_runs
 
     return ([count(sweep_runs(norm, lr)) == len(SEEDS) for lr in LRS] for norm in ("none", "batch"))
 
 
 def _largest_lr() -> tuple[list[Outcome], dict[str, str]]:
     """The largest rate at which the BatchNorm network trains in every seed, and what each other rate means."""
-    from normlab.why import LRS, SEEDS, count, sweep_runs
+    from normlab.lessons.why import LRS, SEEDS, count, sweep_runs
 
     plain, with_bn = _plain_and_bn()
     right = max(lr for lr, ok in zip(LRS, with_bn, strict=True) if ok)
@@ -68,10 +68,10 @@ design_norm_for_batch_of_2 = prediction(
     also_right=("layer",))
 
 
-def _reference(net, digits, lr, epochs):
+def reference(net, digits, lr, epochs):
     """A correct loop: the notebook's, with the test accuracy after every epoch and the mode restored."""
-    from normlab.experiment import accuracy
-    from normlab.seeds import SEEDS, SeedBatches
+    from normlab.lessons.experiment import accuracy
+    from normlab.lessons.seeds import SEEDS, SeedBatches
 
     optimizer = torch.optim.SGD(net.parameters(), lr=lr)
     batches = SeedBatches(digits.x_train, digits.y_train, 60, SEEDS)
@@ -91,15 +91,15 @@ def _reference(net, digits, lr, epochs):
 @lru_cache(maxsize=1)
 def _setting() -> tuple:
     """The run every answer is tried on: the BatchNorm ReLU network, standardized digits, lr 1, 3 epochs."""
-    from normlab.digits import load_digits
-    from normlab.seeds import DTYPE
+    from normlab.lessons.digits import load_digits
+    from normlab.lessons.seeds import DTYPE
 
     return load_digits("standard", DTYPE), 1.0, 3
 
 
 def _run(fn: Callable) -> Any:
     """fn on a fresh network (what it returns, or the exception it raised)."""
-    from normlab.experiment import network
+    from normlab.lessons.experiment import network
 
     try:
         return fn(network("batch", "relu"), *_setting())
@@ -109,7 +109,7 @@ def _run(fn: Callable) -> Any:
 
 @lru_cache(maxsize=1)
 def _reference_result() -> tuple[torch.Tensor, torch.Tensor]:
-    return _run(_reference)
+    return _run(reference)
 
 
 class LoopBug:

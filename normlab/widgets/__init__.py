@@ -1,5 +1,8 @@
 """ipywidgets UIs: each is a NormlabWidget whose compute() calls a plain, tested normlab function.
 
+May import the library, normlab.lessons and normlab.pictures, and ipywidgets; nothing in normlab imports a widget
+(`make lint` checks it).
+
 TrainingWidget (notebook 07) loads on first use: it brings d2l and scikit-learn, which the other widgets do not need.
 """
 

@@ -7,8 +7,9 @@ from html import escape
 import ipywidgets as W
 import torch
 
-from normlab.cells import cell_colours
-from normlab.cube import NORMS, CubeStats, cube_picture, cube_stats
+from normlab.lessons.cube import NORMS, CubeStats, cube_stats
+from normlab.pictures.cells import cell_colours
+from normlab.pictures.cube import cube_picture
 from normlab.widgets.base import NormlabWidget
 
 __all__ = ["CubeWidget", "stats_html"]

@@ -1,6 +1,6 @@
 """The axis explorer: choose a layout, tick the dims to reduce over, see the groups and the torch layer that does it.
 
-`AxisExplorer()` shows what `normlab.explorer.explore(layout, dims)` computes: coloured groups, the normalized
+`AxisExplorer()` shows what `normlab.lessons.explorer.explore(layout, dims)` computes: coloured groups, the normalized
 output, per-group mean and variance, the matching torch line of code and max |normlab - torch|.
 """
 
@@ -10,10 +10,10 @@ from html import escape
 
 import ipywidgets as W
 
-from normlab import viz
-from normlab.cells import cell_colours
-from normlab.explorer import Exploration, explore
 from normlab.layouts import LAYOUTS, layout
+from normlab.lessons.explorer import Exploration, explore
+from normlab.pictures import viz
+from normlab.pictures.cells import cell_colours
 from normlab.widgets.base import NormlabWidget
 
 __all__ = ["AxisExplorer", "exploration_html"]
@@ -87,6 +87,6 @@ class AxisExplorer(NormlabWidget):
         self.result = result = explore(name, self.dims)
         if result.output is None:
             picture = viz.show_groups(result.x, result.dims, layout=name)
-        else:  # the picture normlab.viz.before_after draws in a notebook cell, as SVG: redrawn in milliseconds
+        else:  # the picture normlab.pictures.viz.before_after draws in a notebook cell, as SVG: redrawn in milliseconds
             picture = viz.before_after(result.x, result.dims, layout=name)
         return picture.svg + exploration_html(result)

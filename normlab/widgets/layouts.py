@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-from html import escape
-
 import ipywidgets as W
 
-from normlab.layouts import LAYOUTS, layout
-from normlab.recipes import MODULES, LayoutRecipe, layout_recipe
-from normlab.svg import Picture
-from normlab.viz import show_groups
+from normlab.layouts import LAYOUTS
+from normlab.lessons.recipes import MODULES, layout_recipe, trap_shape
+from normlab.pictures.layouts import recipe_html, recipe_picture
 from normlab.widgets.base import NormlabWidget
 
-__all__ = ["trap_shape", "recipe_html", "recipe_picture", "LayoutWidget"]
-
-
-def trap_shape(layout_name: str, same: bool) -> tuple[int, ...]:
-    """The layout's example shape, or (same=True) every non-batch dim as long as the features: the T == E trap."""
-    lay = layout(layout_name)
-    if not same:
-        return lay.shape
-    return tuple(lay.shape[0] if d == 0 else lay.shape[lay.feature] for d in range(len(lay.shape)))
-
-
-def recipe_html(r: LayoutRecipe) -> str:
-    """The recipe as HTML: meaning, code, torch check and what the call without the permute does."""
-    ok = "✓" if r.max_diff < 1e-5 else "✗"
-    return (f"<p><b>{escape(r.module)} on {escape(r.layout)}</b>, x of shape {r.shape}: {escape(r.meaning)} "
-            f"(dims {r.dims}).</p><pre>{escape(r.code)}</pre>"
-            f"<p>{ok} torch's layer through this code vs normlab.normalize(x, {r.dims}): "
-            f"max |diff| = {r.max_diff:.1e}</p>"
-            f"<p>Calling the layer on x as it is: <pre>{escape(r.naive)}</pre></p>")
-
-
-def recipe_picture(r: LayoutRecipe) -> Picture:
-    """x in its own layout, one colour per group of elements that share a mean and variance."""
-    return show_groups(r.x, r.dims, layout=r.layout, title=f"{r.module} on {r.layout}: {r.meaning}")
+__all__ = ["LayoutWidget"]
 
 
 class LayoutWidget(NormlabWidget):

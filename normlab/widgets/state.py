@@ -6,7 +6,7 @@ from html import escape
 
 import ipywidgets as W
 
-from normlab.state import StepReport, one_step
+from normlab.lessons.state import StepReport, one_step
 from normlab.widgets.base import NormlabWidget
 
 __all__ = ["StateWidget", "report_html"]
@@ -29,7 +29,7 @@ def report_html(report: StepReport) -> str:
 
 
 class StateWidget(NormlabWidget):
-    """Mode and flag toggles over normlab.state.one_step on a fresh BatchNorm1d(3)."""
+    """Mode and flag toggles over normlab.lessons.state.one_step on a fresh BatchNorm1d(3)."""
 
     name = "state"
 

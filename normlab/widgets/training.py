@@ -1,6 +1,6 @@
 """Training widget: pick a learning rate, with/without BatchNorm and a seed, see that run's curves and accuracy.
 
-The runs are those of `normlab.why.lr_sweep()`, cached per learning rate and network: after the notebook's sweep
+The runs are those of `normlab.lessons.why.lr_sweep()`, cached per learning rate and network: after the notebook's sweep
 cell, moving a control only redraws; on its own, the widget trains a run's seeds the first time they are shown.
 """
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import ipywidgets as W
 
-from normlab.train import Run
-from normlab.why import LRS, SEEDS, count, status, sweep_runs
-from normlab.whyplots import training_picture
+from normlab.lessons.train import Run
+from normlab.lessons.why import LRS, SEEDS, count, status, sweep_runs
+from normlab.pictures.whyplots import training_picture
 from normlab.widgets.base import NormlabWidget
 
 __all__ = ["TrainingWidget", "training_text"]
