@@ -7,9 +7,11 @@ lessons' recipes, torch matches and cube. Notebook 00 prints the table (`table()
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Family", "Layer", "FAMILIES", "LAYERS", "GROUPED_DIMS", "family", "layer", "reduces", "table"]
+__all__ = ["Family", "Layer", "FAMILIES", "LAYERS", "GROUPED_DIMS", "family", "layer", "reduces", "normalized_shape",
+           "table"]
 
 # GroupNorm reduces a group's channels and every position together: dims (2, 3) of the (N, G, C/G, rest) view.
 GROUPED_DIMS = (2, 3)
@@ -92,6 +94,11 @@ def reduces(name: str, ndim: int, trailing: int = 1) -> tuple[int, ...]:
     """The reduction dims of a family (or a layer of it) on an ndim-D input, e.g. reduces("BatchNorm2d", 4)."""
     f = LAYERS[name].family if name in LAYERS else family(name)
     return f.reduces(ndim, trailing)
+
+
+def normalized_shape(shape: int | Sequence[int]) -> tuple[int, ...]:
+    """LayerNorm's and RMSNorm's normalized_shape as a tuple: the sizes of the trailing dims (an int is one dim)."""
+    return (shape,) if isinstance(shape, int) else tuple(shape)
 
 
 def table() -> str:

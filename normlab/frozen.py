@@ -55,8 +55,10 @@ class FrozenBatchNorm2d(nn.Module):
         if x.dim() != 4 or x.shape[1] != self.num_features:
             raise ValueError(f"FrozenBatchNorm2d({self.num_features}) expects (N, C, H, W) with C = "
                              f"{self.num_features}, got shape {tuple(x.shape)}.")
+        # y = γ (x - μ) / sqrt(σ² + eps) + β = x * scale + shift, one scale and one shift per channel
         scale, shift = eval_scale_shift(self.running_mean, self.running_var, self.weight, self.bias, self.eps)
-        return x * scale[:, None, None].to(x.dtype) + shift[:, None, None].to(x.dtype)  # (C, 1, 1) over (N, C, H, W)
+        per_channel = (1, self.num_features, 1, 1)  # to broadcast over (N, C, H, W)
+        return x * scale.view(per_channel).to(x.dtype) + shift.view(per_channel).to(x.dtype)
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}"

@@ -13,6 +13,7 @@ import torch
 
 from normlab import errors
 from normlab.families import GROUPED_DIMS, reduces
+from normlab.families import normalized_shape as normalized_shape_of
 from normlab.fast import affine, count_per_stat, normalize_with_stats, opmath
 from normlab.stats import update_running
 
@@ -23,11 +24,6 @@ __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"
 def _per_channel(t: torch.Tensor | None, x: torch.Tensor) -> torch.Tensor | None:
     """A per-channel vector viewed as (1, C, 1, ...) to broadcast over x; None stays None."""
     return None if t is None else t.reshape((1, x.shape[1]) + (1,) * (x.dim() - 2))
-
-
-def _shape(normalized_shape: int | Sequence[int]) -> tuple[int, ...]:
-    """normalized_shape as a tuple, accepting a single int as torch does."""
-    return (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
 
 
 def _empty(x: torch.Tensor, weight: torch.Tensor | None, bias: torch.Tensor | None) -> torch.Tensor:
@@ -167,7 +163,7 @@ def instance_norm(input: torch.Tensor, running_mean: torch.Tensor | None = None,
 def layer_norm(input: torch.Tensor, normalized_shape: int | Sequence[int], weight: torch.Tensor | None = None,
                bias: torch.Tensor | None = None, eps: float = 1e-05) -> torch.Tensor:
     """LayerNorm: statistics per sample over the trailing dims named by normalized_shape."""
-    shape = _shape(normalized_shape)
+    shape = normalized_shape_of(normalized_shape)
     _check_trailing(input, "layer_norm", shape, weight, bias)
     dims = reduces("LayerNorm", input.dim(), len(shape))  # the last len(shape) dims
     return _normalize(input, dims, eps, weight=weight, bias=bias)
@@ -176,7 +172,7 @@ def layer_norm(input: torch.Tensor, normalized_shape: int | Sequence[int], weigh
 def rms_norm(input: torch.Tensor, normalized_shape: int | Sequence[int], weight: torch.Tensor | None = None,
              eps: float | None = None) -> torch.Tensor:
     """RMSNorm: like LayerNorm without centering, dividing by the root mean square of the trailing dims."""
-    shape = _shape(normalized_shape)
+    shape = normalized_shape_of(normalized_shape)
     _check_trailing(input, "rms_norm", shape, weight, None)
     dims = reduces("RMSNorm", input.dim(), len(shape))
     eps = torch.finfo(input.dtype).eps if eps is None else eps

@@ -20,6 +20,15 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d", "La
            "SyncBatchNorm"]
 
 
+def _gamma_beta(shape: int | tuple[int, ...], learn: bool, bias: bool, device: torch.device | None,
+                dtype: torch.dtype | None) -> tuple[nn.Parameter | None, nn.Parameter | None]:
+    """gamma = 1 and beta = 0 of the given shape, as torch creates them (None where not learned)."""
+    kw = {"device": device, "dtype": dtype}
+    gamma = nn.Parameter(torch.ones(shape, **kw)) if learn else None
+    beta = nn.Parameter(torch.zeros(shape, **kw)) if learn and bias else None
+    return gamma, beta
+
+
 class _NormBase(nn.Module):
     """Per-channel gamma/beta and running statistics, named exactly as torch names them."""
 
@@ -33,8 +42,7 @@ class _NormBase(nn.Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        self.weight = nn.Parameter(torch.ones(num_features, **kw)) if affine else None
-        self.bias = nn.Parameter(torch.zeros(num_features, **kw)) if affine and bias else None
+        self.weight, self.bias = _gamma_beta(num_features, affine, bias, device, dtype)
         track = track_running_stats
         self.register_buffer("running_mean", torch.zeros(num_features, **kw) if track else None)
         self.register_buffer("running_var", torch.ones(num_features, **kw) if track else None)
@@ -98,10 +106,14 @@ class BatchNorm1d(_BatchNorm):
     """BatchNorm over (N, C) or (N, C, L): one mean and variance per feature C."""
 
 
+class BatchNorm2d(_BatchNorm):
+    """BatchNorm over (N, C, H, W): one mean and variance per channel C, across N, H and W."""
+
+
 class SyncBatchNorm(_BatchNorm):
     """BatchNorm whose training statistics cover every process's shard of the batch (normlab.sync; notebook 11).
 
-    Input (N, C) or (N, C, *). In eval it is BatchNorm2d's computation on this process alone: no communication.
+    Input (N, C) or (N, C, *). In eval it is BatchNorm on this process alone: no communication.
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
@@ -138,10 +150,6 @@ class SyncBatchNorm(_BatchNorm):
         return swap_modules(module, nn.modules.batchnorm._BatchNorm, convert)  # torch's base of BatchNorm1d/2d/3d
 
 
-class BatchNorm2d(_BatchNorm):
-    """BatchNorm over (N, C, H, W): one mean and variance per channel C, across N, H and W."""
-
-
 class _InstanceNorm(_NormBase):
     """InstanceNorm: statistics per sample and channel; accepts an unbatched input too."""
 
@@ -153,13 +161,15 @@ class _InstanceNorm(_NormBase):
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         layer = families.layer(type(self).__name__)
         errors.check_layer_ndim(input, layer.accepts, layer.name)
-        if input.dim() == layer.accepts[0]:  # unbatched, e.g. (C, L): one sample, given its batch dim
-            return self.forward(input.unsqueeze(0)).squeeze(0)
+        unbatched = input.dim() == layer.accepts[0]  # e.g. (C, L): one sample without its batch dim
+        x = input.unsqueeze(0) if unbatched else input  # (N, C, ...)
         if self.affine:
-            self._check_channels(input, ValueError)
-        return nlF.instance_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
-                               self.training or not self.track_running_stats,
-                               0.0 if self.momentum is None else self.momentum, self.eps)
+            self._check_channels(x, ValueError)
+        use_input_stats = self.training or not self.track_running_stats
+        momentum = 0.0 if self.momentum is None else self.momentum
+        y = nlF.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias, use_input_stats,
+                              momentum, self.eps)
+        return y.squeeze(0) if unbatched else y
 
 
 class InstanceNorm1d(_InstanceNorm):
@@ -170,23 +180,16 @@ class InstanceNorm2d(_InstanceNorm):
     """InstanceNorm over (N, C, H, W) or (C, H, W): statistics per sample and channel over H and W."""
 
 
-def _as_shape(normalized_shape: int | Sequence[int]) -> tuple[int, ...]:
-    """normalized_shape as a tuple, accepting a single int as torch does."""
-    return (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-
-
 class LayerNorm(nn.Module):
     """LayerNorm: statistics per sample over the trailing dims given by normalized_shape."""
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5, elementwise_affine: bool = True,
                  bias: bool = True, device: torch.device | None = None, dtype: torch.dtype | None = None) -> None:
         super().__init__()
-        kw = {"device": device, "dtype": dtype}
-        self.normalized_shape = _as_shape(normalized_shape)
+        self.normalized_shape = families.normalized_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        self.weight = nn.Parameter(torch.ones(self.normalized_shape, **kw)) if elementwise_affine else None
-        self.bias = nn.Parameter(torch.zeros(self.normalized_shape, **kw)) if elementwise_affine and bias else None
+        self.weight, self.bias = _gamma_beta(self.normalized_shape, elementwise_affine, bias, device, dtype)
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         return nlF.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -201,11 +204,10 @@ class RMSNorm(nn.Module):
                  elementwise_affine: bool = True, device: torch.device | None = None,
                  dtype: torch.dtype | None = None) -> None:
         super().__init__()
-        self.normalized_shape = _as_shape(normalized_shape)
+        self.normalized_shape = families.normalized_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        self.weight = (nn.Parameter(torch.ones(self.normalized_shape, device=device, dtype=dtype))
-                       if elementwise_affine else None)
+        self.weight = _gamma_beta(self.normalized_shape, elementwise_affine, False, device, dtype)[0]
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         return nlF.rms_norm(input, self.normalized_shape, self.weight, self.eps)
@@ -222,13 +224,11 @@ class GroupNorm(nn.Module):
         if num_channels % num_groups != 0:
             raise ValueError(f"num_channels must be divisible by num_groups\n  hint: {num_channels} channels "
                              f"cannot be split into {num_groups} equal groups; pick a divisor of {num_channels}.")
-        kw = {"device": device, "dtype": dtype}
         self.num_groups = num_groups
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        self.weight = nn.Parameter(torch.ones(num_channels, **kw)) if affine else None
-        self.bias = nn.Parameter(torch.zeros(num_channels, **kw)) if affine and bias else None
+        self.weight, self.bias = _gamma_beta(num_channels, affine, bias, device, dtype)
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         return nlF.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

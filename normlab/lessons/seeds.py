@@ -5,7 +5,8 @@ last bits of its arithmetic, which differ between machines). Its networks are so
 overhead, not arithmetic, so S copies in one batched step cost about as much as one copy.
 
 How: member s is exactly the `DigitsMLP` that `torch.manual_seed(s)` builds, fed the batches that
-`DigitsData(seed=s)` gives; tests/lessons/test_seeds.py holds the two equal step for step. Inputs are `(S, N, features)`.
+`DigitsData(seed=s)` gives; tests/lessons/test_seeds.py holds the two equal step for step. Inputs are
+`(S, N, features)`.
 A Linear becomes one batched matmul; a norm layer sees the `(N, S·C)` view, on which `BatchNorm1d(S·C)` keeps one
 mean per (member, feature) — the statistics of S separate `BatchNorm1d(C)` — and `GroupNorm(S·G, S·C)` makes the
 groups of S separate `GroupNorm(G, C)` (G = 1: `LayerNorm(C)`).

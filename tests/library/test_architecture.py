@@ -1,5 +1,5 @@
-"""The tree is the architecture: the library loads torch only, every layer's registry is derived, and the families
-table is the one place that says which dims each layer reduces over (import-linter checks the imports in `make lint`)."""
+"""The tree is the architecture: the library loads torch only, the registries are derived, and the families table is
+the one place that says which dims each layer reduces over (import-linter checks the imports in `make lint`)."""
 
 import subprocess
 import sys
@@ -16,7 +16,8 @@ from normlab import nn as nlnn
 HEAVY = ("matplotlib", "IPython", "ipywidgets", "d2l", "sklearn")
 
 
-@pytest.mark.parametrize("module", ["normlab.nn", "normlab.functional", "normlab.auditing", "normlab.deploy", "normlab.frozen"])
+@pytest.mark.parametrize("module", ["normlab.nn", "normlab.functional", "normlab.auditing", "normlab.deploy",
+                                    "normlab.frozen"])
 def test_the_library_loads_none_of_the_course_packages(module):
     code = f"import sys, {module}; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
