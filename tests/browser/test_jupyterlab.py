@@ -28,7 +28,7 @@ def test_lab_refuses_api_calls_without_token(lab: LabServer, browser: Any) -> No
 
 
 PROJECTOR_CELLS = [
-    "import ipywidgets as W\nfrom normlab import style\nfrom normlab.widgets import NormlabWidget\n\n\n"
+    "import ipywidgets as W\nfrom normlab.pictures import style\nfrom normlab.widgets import NormlabWidget\n\n\n"
     "class Tiny(NormlabWidget):\n    name = 'tiny'\n\n    def compute(self):\n"
     "        return f\"<p>n = {self.controls['n'].value}</p>\"\n\n\n"
     "Tiny({'n': W.IntSlider(3, description='n'), 'on': W.Checkbox(True, description='on')})",
