@@ -38,7 +38,8 @@ def _few_values(row, module: nn.Module) -> str | None:  # noqa: ANN001
 
 def _channels_last_layer_norm(row, module: nn.Module) -> str | None:  # noqa: ANN001
     """LayerNorm(C) on (N, C, H, W) with W == C: it normalizes rows of pixels, not each pixel's channels."""
-    shape, normalized = row.input_shape, tuple(getattr(module, "normalized_shape", ()))
+    shape = row.input_shape
+    normalized = tuple(getattr(module, "normalized_shape", ()))
     if len(shape) != 4 or normalized != (shape[1],) or shape[-1] != shape[1] or row.kind != "LayerNorm":
         return None
     return (f"{row.name}: LayerNorm({shape[1]}) normalizes the last dim. On this (N, C, H, W) input of shape {shape} "

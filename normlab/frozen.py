@@ -26,7 +26,8 @@ class FrozenBatchNorm2d(nn.Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5) -> None:
         super().__init__()
-        self.num_features, self.eps = num_features, eps
+        self.num_features = num_features
+        self.eps = eps
         self.register_buffer("weight", torch.ones(num_features))
         self.register_buffer("bias", torch.zeros(num_features))
         self.register_buffer("running_mean", torch.zeros(num_features))
@@ -78,7 +79,8 @@ def recalibrate(model: nn.Module, batches: Iterable) -> nn.Module:
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
     if not norms:
         raise ValueError("the model has no BatchNorm that tracks running statistics: nothing to recalibrate.")
-    momenta, was_training = [m.momentum for m in norms], model.training
+    momenta = [m.momentum for m in norms]
+    was_training = model.training
     for m in norms:
         m.reset_running_stats()  # mean 0, var 1, num_batches_tracked 0
         m.momentum = None  # the cumulative average: every batch weighs the same
@@ -107,7 +109,8 @@ def fine_tune_step(model: nn.Module, seed: int = 11) -> torch.Tensor:
     """One step of the usual loop: model.train(), forward, cross-entropy, backward, SGD on what requires grad.
     Returns the output of the forward."""
     gen = torch.Generator().manual_seed(seed)
-    x, y = torch.randn(8, 3, 5, 5, generator=gen) * 2 + 1, torch.randint(0, 2, (8,), generator=gen)  # (N, C, H, W)
+    x = torch.randn(8, 3, 5, 5, generator=gen) * 2 + 1  # (N, C, H, W)
+    y = torch.randint(0, 2, (8,), generator=gen)
     model.train()
     out = model(x)
     trainable = [p for p in model.parameters() if p.requires_grad]

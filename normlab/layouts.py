@@ -13,13 +13,15 @@ from itertools import combinations
 
 import torch
 
+from normlab.families import FAMILIES as ALL_FAMILIES
 from normlab.families import family as family_named
 
 __all__ = ["BATCH", "FEATURE", "FAMILIES", "Layout", "LAYOUTS", "parse_layout", "make_layout", "layout",
            "layout_of", "dims_label", "group_ids", "all_dim_subsets"]
 
 BATCH, FEATURE = ("N", "B"), ("C", "E")  # the letters that may name the batch dim and the feature dim
-FAMILIES = ("BatchNorm", "InstanceNorm", "LayerNorm")  # those whose dims a layout's letters say (GroupNorm splits C)
+# The families whose dims a layout's letters say (GroupNorm also needs its groups; RMSNorm's dims are LayerNorm's).
+FAMILIES = tuple(name for name in ALL_FAMILIES if name not in ("GroupNorm", "RMSNorm"))
 _CONVENTIONAL = {2: "(N, C)", 3: "(N, C, L)", 4: "(N, C, H, W)", 5: "(N, C, D, H, W)"}
 
 
@@ -112,7 +114,8 @@ def all_dim_subsets(ndim: int) -> list[tuple[int, ...]]:
 
 def group_ids(shape: Iterable[int], dims: Iterable[int]) -> torch.Tensor:
     """Integer group of every element: elements share a group iff they agree on every kept (not reduced) dim."""
-    shape, dims = tuple(shape), set(dims)
+    shape = tuple(shape)
+    dims = set(dims)
     ids = torch.zeros(shape, dtype=torch.long)
     for d in range(len(shape)):
         if d not in dims:

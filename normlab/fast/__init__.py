@@ -17,7 +17,7 @@ threads, this project's 2-core CPU; README "Performance"):
   and torch.var_mean (one Welford pass) took 17.7 ms on GroupNorm's benchmark input.
 
 The package: `ops` (the sums, gamma and beta), `forward` and `backward` (one function per case); here, the public
-functions and the autograd.Function that joins forward and backward.
+functions and the autograd.Function that joins forward and backward. It imports torch and normlab.errors only.
 """
 
 from __future__ import annotations

@@ -53,7 +53,8 @@ def sum_over(t: torch.Tensor, dims: tuple[int, ...], squares: bool = False) -> t
     gradient: the norm's derivative is undefined at 0, which a constant group reaches.
     """
     if squares and torch.is_grad_enabled():
-        t, squares = t * t, False
+        t = t * t
+        squares = False
     k = 0
     while k < len(dims) and dims[-1 - k] == t.dim() - 1 - k:
         k += 1
