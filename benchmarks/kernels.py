@@ -16,7 +16,7 @@ from benchmarks.timing import interleaved, median
 from normlab import functional as nlF
 from normlab.core import normalize
 
-__all__ = ["CASES", "Case", "run_ratios"]
+__all__ = ["ln", "CASES", "Case", "run_ratios"]
 
 Op = Callable[..., torch.Tensor]
 
@@ -37,7 +37,7 @@ def _bn(op: Op, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tens
     return op(x, torch.zeros(c), torch.ones(c), w, b, True)  # training mode, running stats updated
 
 
-def _ln(op: Op, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def ln(op: Op, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return op(x, (x.shape[-1],), w, b)
 
 
@@ -54,10 +54,10 @@ CASES: dict[str, Case] = {
     "batch_norm2d_fwd": Case((32, 64, 56, 56), nlF.batch_norm, F.batch_norm, _bn),
     "batch_norm2d_fwd_bwd": Case((32, 64, 56, 56), nlF.batch_norm, F.batch_norm, _bn, backward=True),
     "batch_norm1d_fwd": Case((256, 1024), nlF.batch_norm, F.batch_norm, _bn),
-    "layer_norm_fwd": Case((32, 128, 768), nlF.layer_norm, F.layer_norm, _ln),
-    "layer_norm_fwd_bwd": Case((32, 128, 768), nlF.layer_norm, F.layer_norm, _ln, backward=True),
+    "layer_norm_fwd": Case((32, 128, 768), nlF.layer_norm, F.layer_norm, ln),
+    "layer_norm_fwd_bwd": Case((32, 128, 768), nlF.layer_norm, F.layer_norm, ln, backward=True),
     "group_norm_fwd": Case((32, 64, 56, 56), nlF.group_norm, F.group_norm, _gn8),
-    "readable_normalize_fwd_bwd": Case((32, 128, 768), _readable_ln, F.layer_norm, _ln, backward=True),
+    "readable_normalize_fwd_bwd": Case((32, 128, 768), _readable_ln, F.layer_norm, ln, backward=True),
 }
 
 
@@ -65,7 +65,7 @@ def _runner(case: Case, op: Op) -> Callable[[], None]:
     """A zero-argument closure running one forward (and backward) on fixed float32 inputs."""
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(case.shape, generator=gen)
-    p = x.shape[-1] if case.call is _ln else x.shape[1]
+    p = x.shape[-1] if case.call is ln else x.shape[1]
     w, b = torch.rand(p, generator=gen) + 0.5, torch.randn(p, generator=gen)
     if not case.backward:
         return lambda: case.call(op, x, w, b)

@@ -43,11 +43,10 @@ def _check(layer: nn.Module, bn: nn.Module) -> int:
 def fold_batchnorm(layer: nn.Module, bn: nn.Module) -> nn.Module:
     """A new layer of layer's kind equal to bn(layer(x)) in eval mode (layer and bn are not changed)."""
     out = _check(layer, bn)
-    # bn(z) = z · scale + shift per channel (scale = γ/σ, shift = β - μ·γ/σ), in float32 at least; z = W x + b
-    scale, shift = eval_scale_shift(bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.eps)
-    b = layer.bias.to(scale.dtype) if layer.bias is not None else torch.zeros_like(scale)
+    # bn(W x + b) = (W x) · scale + shift per channel: scale = γ/σ, shift = (b - μ) · γ/σ + β, in float32 at least
+    scale, shift = eval_scale_shift(bn.running_mean, bn.running_var, bn.weight, bn.bias, bn.eps, before=layer.bias)
     folded = copy.deepcopy(layer)
     shape = (out, *(1,) * (layer.weight.dim() - 1))                      # one scale per output channel (row)
     folded.weight.copy_((layer.weight.to(scale.dtype) * scale.view(shape)).to(layer.weight.dtype))  # W' = W · γ/σ
-    folded.bias = nn.Parameter((b * scale + shift).to(layer.weight.dtype))  # b' = b · γ/σ + β - μ · γ/σ
+    folded.bias = nn.Parameter(shift.to(layer.weight.dtype))  # b' = (b - μ) · γ/σ + β
     return folded

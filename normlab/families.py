@@ -1,7 +1,7 @@
 """The normalization layers as one table: for each, the inputs it takes and the dims it reduces over.
 
 Every part of normlab that needs to know which dims a layer reduces over, or which input ranks it takes, reads them
-here: normlab.functional and normlab.nn, the errors' hints, normlab.sync, normlab.audit, the layouts, and the
+here: normlab.functional and normlab.nn, the errors' hints, normlab.sync, normlab.auditing, the layouts, and the
 lessons' recipes, torch matches and cube. Notebook 00 prints the table (`table()`).
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Family", "Layer", "FAMILIES", "LAYERS", "GROUPED_DIMS", "family", "layer", "reduces", "normalized_shape",
-           "table"]
+__all__ = ["Family", "Layer", "FAMILIES", "LAYERS", "GROUPED_DIMS", "family", "layer", "layer_of", "reduces",
+           "normalized_shape", "channel_view", "table"]
 
 # GroupNorm reduces a group's channels and every position together: dims (2, 3) of the (N, G, C/G, rest) view.
 GROUPED_DIMS = (2, 3)
@@ -90,6 +90,14 @@ def layer(name: str) -> Layer:
     return LAYERS[name]
 
 
+def layer_of(cls: type) -> Layer:
+    """The row of a layer class: its own name's, or that of the nearest base named like a torch layer."""
+    for base in cls.__mro__:
+        if base.__name__ in LAYERS:
+            return LAYERS[base.__name__]
+    raise ValueError(f"{cls.__name__} is none of {', '.join(LAYERS)} and derives from none of them.")
+
+
 def reduces(name: str, ndim: int, trailing: int = 1) -> tuple[int, ...]:
     """The reduction dims of a family (or a layer of it) on an ndim-D input, e.g. reduces("BatchNorm2d", 4)."""
     f = LAYERS[name].family if name in LAYERS else family(name)
@@ -99,6 +107,11 @@ def reduces(name: str, ndim: int, trailing: int = 1) -> tuple[int, ...]:
 def normalized_shape(shape: int | Sequence[int]) -> tuple[int, ...]:
     """LayerNorm's and RMSNorm's normalized_shape as a tuple: the sizes of the trailing dims (an int is one dim)."""
     return (shape,) if isinstance(shape, int) else tuple(shape)
+
+
+def channel_view(ndim: int) -> tuple[int, ...]:
+    """(1, -1, 1, ...): the view that broadcasts a per-channel vector (C,) over an ndim-D (N, C, ...) input."""
+    return (1, -1, *(1,) * (ndim - 2))
 
 
 def table() -> str:

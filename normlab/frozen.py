@@ -59,7 +59,8 @@ class FrozenBatchNorm2d(nn.Module):
         # y = γ (x - μ) / sqrt(σ² + eps) + β = x * scale + shift, one scale and one shift per channel
         scale, shift = eval_scale_shift(self.running_mean, self.running_var, self.weight, self.bias, self.eps)
         per_channel = (1, self.num_features, 1, 1)  # to broadcast over (N, C, H, W)
-        return x * scale.view(per_channel).to(x.dtype) + shift.view(per_channel).to(x.dtype)
+        y = x * scale.view(per_channel) + shift.view(per_channel)  # in float32 at least: one rounding
+        return y.to(torch.promote_types(x.dtype, self.running_var.dtype))  # the dtype x and the buffers make
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}"

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import torch
 
 from normlab import errors
-from normlab.families import GROUPED_DIMS, reduces
+from normlab.families import GROUPED_DIMS, channel_view, reduces
 from normlab.families import normalized_shape as normalized_shape_of
 from normlab.fast import affine, count_per_stat, normalize_with_stats, opmath
 from normlab.stats import update_running
@@ -23,7 +23,7 @@ __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"
 
 def _per_channel(t: torch.Tensor | None, x: torch.Tensor) -> torch.Tensor | None:
     """A per-channel vector viewed as (1, C, 1, ...) to broadcast over x; None stays None."""
-    return None if t is None else t.reshape((1, x.shape[1]) + (1,) * (x.dim() - 2))
+    return None if t is None else t.reshape(channel_view(x.dim()))
 
 
 def _empty(x: torch.Tensor, weight: torch.Tensor | None, bias: torch.Tensor | None) -> torch.Tensor:
@@ -115,7 +115,7 @@ def _check_group_norm(x: torch.Tensor, num_groups: int, weight: torch.Tensor | N
     errors.check_min_ndim(x, 2, "group_norm")
     errors.check_groups(x, num_groups)
     n, c = x.shape[:2]
-    if n * c // num_groups * count_per_stat(x, range(2, x.dim())) == 1:  # torch's own (odd) one-value check
+    if n * count_per_stat(x, reduces("GroupNorm", x.dim())) // num_groups == 1:  # torch's own (odd) one-value check
         errors.check_values_per_stat(x, 1, "channel")
     errors.check_param(weight, c, "weight", x)
     errors.check_param(bias, c, "bias", x)

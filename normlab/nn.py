@@ -14,7 +14,7 @@ from torch import nn
 
 from normlab import errors, families, sync
 from normlab import functional as nlF
-from normlab.swap import swap_modules
+from normlab.swap import share_state, swap_modules
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm", "GroupNorm", "RMSNorm",
            "SyncBatchNorm"]
@@ -77,7 +77,7 @@ class _BatchNorm(_NormBase):
 
     def _check_input(self, input: torch.Tensor) -> None:
         """The input ranks this layer takes (batch_norm then checks the channel count)."""
-        errors.check_layer_ndim(input, families.layer(type(self).__name__).accepts, type(self).__name__)
+        errors.check_layer_ndim(input, families.layer_of(type(self)).accepts, type(self).__name__)
 
     def _momentum(self) -> float:
         """This step's momentum; momentum=None is the cumulative average, 1 / the number of batches seen."""
@@ -138,14 +138,7 @@ class SyncBatchNorm(_BatchNorm):
         (so optimizers, frozen weights, dtype and device carry over); returns module."""
         def convert(bn: nn.Module) -> SyncBatchNorm:
             layer = cls(bn.num_features, bn.eps, bn.momentum, bn.affine, bn.track_running_stats, process_group)
-            if bn.affine:  # the same Parameters (bias may be None)
-                layer.weight = bn.weight
-                layer.bias = bn.bias
-            if bn.track_running_stats:
-                layer.running_mean = bn.running_mean
-                layer.running_var = bn.running_var
-                layer.num_batches_tracked = bn.num_batches_tracked
-            return layer.train(bn.training)
+            return share_state(bn, layer).train(bn.training)
 
         return swap_modules(module, nn.modules.batchnorm._BatchNorm, convert)  # torch's base of BatchNorm1d/2d/3d
 
@@ -159,8 +152,8 @@ class _InstanceNorm(_NormBase):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
-        layer = families.layer(type(self).__name__)
-        errors.check_layer_ndim(input, layer.accepts, layer.name)
+        layer = families.layer_of(type(self))
+        errors.check_layer_ndim(input, layer.accepts, type(self).__name__)
         unbatched = input.dim() == layer.accepts[0]  # e.g. (C, L): one sample without its batch dim
         x = input.unsqueeze(0) if unbatched else input  # (N, C, ...)
         if self.affine:

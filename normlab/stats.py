@@ -28,18 +28,23 @@ def update_running(running_mean: torch.Tensor | None, running_var: torch.Tensor 
 
 
 def eval_scale_shift(running_mean: torch.Tensor, running_var: torch.Tensor, weight: torch.Tensor | None,
-                     bias: torch.Tensor | None, eps: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Eval-mode BatchNorm is y = x * scale + shift per channel: scale = γ / sqrt(var + eps), shift = β - mean * scale.
+                     bias: torch.Tensor | None, eps: float,
+                     before: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Eval-mode BatchNorm of z + before is z * scale + shift per channel: scale = γ / sqrt(var + eps) and
+    shift = (before - mean) * scale + β, where `before` is a bias added just before it (none: 0).
 
-    Computed in the statistics' dtype, float32 at least (half-precision buffers included).
+    before - mean is taken first, so nothing cancels when the two are large and close. Computed in the statistics'
+    dtype, float32 at least (half-precision buffers included).
     """
     work = torch.promote_types(running_var.dtype, torch.float32)
     scale = torch.rsqrt(running_var.to(work) + eps)  # 1 / σ, per channel
     if weight is not None:
         scale = weight.to(work) * scale  # γ / σ
-    shift = -running_mean.to(work) * scale  # -μ · γ / σ
+    mean = running_mean.to(work)
+    offset = -mean if before is None else before.to(work) - mean  # b - μ
+    shift = offset * scale  # (b - μ) · γ / σ
     if bias is not None:
-        shift = bias.to(work) + shift  # β - μ · γ / σ
+        shift = shift + bias.to(work)  # (b - μ) · γ / σ + β
     return scale, shift
 
 

@@ -1,4 +1,5 @@
-"""Swap layers inside a model: every submodule of one kind replaced by what a function makes of it."""
+"""Swap layers inside a model: every submodule of one kind replaced by what a function makes of it, the new layer
+sharing the old one's parameters and buffers where it should."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Callable
 
 from torch import nn
 
-__all__ = ["swap_modules"]
+__all__ = ["swap_modules", "share_state"]
 
 
 def swap_modules(module: nn.Module, kind: type | tuple[type, ...], make: Callable[[nn.Module], nn.Module]) -> nn.Module:
@@ -17,3 +18,11 @@ def swap_modules(module: nn.Module, kind: type | tuple[type, ...], make: Callabl
     for name, child in module.named_children():
         setattr(module, name, swap_modules(child, kind, make))
     return module
+
+
+def share_state(source: nn.Module, target: nn.Module) -> nn.Module:
+    """target takes source's own parameters and buffers (the same tensors, not copies; None where source has none),
+    so optimizers, frozen weights, dtype and device carry over; returns target."""
+    for name in [*target._parameters, *target._buffers]:  # torch's registries of a module's own tensors
+        setattr(target, name, getattr(source, name, None))
+    return target

@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 import torch.distributed as dist
 
-from normlab.families import reduces
+from normlab.families import channel_view, reduces
 from normlab.stats import update_running
 
 __all__ = ["combine", "CollectiveError", "check_input", "sync_batch_norm"]
@@ -72,7 +72,7 @@ class _SyncNormalize(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, mean, invstd, count, group):  # noqa: ANN001, ANN205 - autograd's signature
-        shape = (1, -1) + (1,) * (x.dim() - 2)                    # (1, C, 1, ...) broadcasts over N and positions
+        shape = channel_view(x.dim())                             # (1, C, 1, ...) broadcasts over N and positions
         x_hat = (x.to(mean.dtype) - mean.view(shape)) * invstd.view(shape)       # in the statistics' float32
         ctx.save_for_backward(x_hat, weight, invstd, count)
         ctx.group = group
@@ -111,7 +111,7 @@ def _shard_stats(x: torch.Tensor) -> torch.Tensor:
     x = x.to(torch.promote_types(x.dtype, torch.float32))
     count = x.numel() // x.shape[1]
     mean = x.mean(dims) if count else x.new_zeros(x.shape[1])                  # (C,)
-    m2 = ((x - mean.view(1, -1, *(1,) * (x.dim() - 2))) ** 2).sum(dims)       # (C,)
+    m2 = ((x - mean.view(channel_view(x.dim()))) ** 2).sum(dims)            # (C,)
     return torch.stack([torch.full_like(mean, count), mean, m2])
 
 

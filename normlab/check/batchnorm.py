@@ -11,6 +11,7 @@ import torch
 from normlab.check.exercise import Exercise
 from normlab.check.mistakes import normalization_outcomes, right
 from normlab.check.verdict import Outcome
+from normlab.families import reduces
 
 __all__ = ["batch_norm1d_affine", "batch_norm1d_3d", "batch_norm2d", "quiet_data"]
 
@@ -55,7 +56,7 @@ batch_norm1d_3d = Exercise(
     "and bias (beta) as given, one value per channel. Compute its output by hand (eps = 1e-5).",
     {"x": quiet_data((2, 3, 4), seed=2), "weight": torch.tensor([2.0, 0.5, -1.0]),
      "bias": torch.tensor([1.0, 3.0, 0.0])},
-    lambda x, weight, bias: _affine(x, weight, bias, (0, 2)))
+    lambda x, weight, bias: _affine(x, weight, bias, reduces("BatchNorm1d", 3)))
 
 batch_norm2d = Exercise(
     "batch_norm2d",

@@ -16,8 +16,9 @@ from torch import nn
 from normlab.check.batchnorm import quiet_data
 from normlab.check.functions import Case, FunctionExercise
 
-__all__ = ["bug_layer_norm", "bug_batch_norm", "bug_channel_loop", "bug_comparison",
-           "bug_predict", "bug_nhwc"]
+__all__ = ["bug_layer_norm", "bug_batch_norm", "bug_channel_loop", "bug_comparison", "bug_predict", "bug_nhwc",
+           "layer_norm_broken", "bn_eps_broken", "channel_loop_broken", "compare_broken", "predict_broken",
+           "nhwc_broken"]
 
 EPS = 1e-5
 
@@ -27,7 +28,7 @@ def _seeded(*shape: int, seed: int = 0) -> torch.Tensor:
 
 
 # 00: LayerNorm over the last dim, by hand, without keepdim
-def _layer_norm_broken(x):
+def layer_norm_broken(x):
     mean = x.mean(dim=-1)
     var = x.var(dim=-1, unbiased=False)
     return (x - mean) / torch.sqrt(var + 1e-5)
@@ -38,7 +39,7 @@ bug_layer_norm = FunctionExercise(
     lambda: [Case("a 4 x 4 input", (_seeded(4, 4),)), Case("a 3 x 5 input", (_seeded(3, 5, seed=1),)),
              Case("a 2 x 6 input whose row 1 barely varies", (_seeded(2, 6, seed=2) * torch.tensor([[1.0], [1e-3]]),))],
     lambda x: F.layer_norm(x, x.shape[-1:]),
-    {"original": (_layer_norm_broken, "still the original bug: on the 4 x 4 input it runs but disagrees with "
+    {"original": (layer_norm_broken, "still the original bug: on the 4 x 4 input it runs but disagrees with "
                                       "nn.LayerNorm, and on the 3 x 5 input it raises"),
      "half_keepdim": (lambda x: (x - x.mean(-1, keepdim=True)) / torch.sqrt(x.var(-1, unbiased=False) + EPS),
                       "closer: on the 3 x 5 input it still raises, and on the 4 x 4 input each row is divided by "
@@ -56,7 +57,7 @@ bug_layer_norm = FunctionExercise(
 
 
 # 01: BatchNorm1d in training, by hand, with eps outside the square root
-def _bn_eps_broken(x):
+def bn_eps_broken(x):
     mean = x.mean(dim=0)
     var = x.var(dim=0, unbiased=False)
     return (x - mean) / (torch.sqrt(var) + 1e-5)
@@ -67,7 +68,7 @@ bug_batch_norm = FunctionExercise(
     lambda: [Case("a batch whose feature 2 barely varies", (quiet_data((6, 3), seed=11),)),
              Case("a random (8, 3) batch", (_seeded(8, 3, seed=12),))],
     lambda x: F.batch_norm(x, None, None, training=True),
-    {"original": (_bn_eps_broken, "still the original bug: the features that vary match nn.BatchNorm1d, the "
+    {"original": (bn_eps_broken, "still the original bug: the features that vary match nn.BatchNorm1d, the "
                                   "feature that barely varies does not; look at what happens when var is tiny"),
      "unbiased": (lambda x: (x - x.mean(0)) / torch.sqrt(x.var(0) + EPS),
                   "now every feature is a little off: each column's output variance is (n - 1) / n, under 1"),
@@ -77,7 +78,7 @@ bug_batch_norm = FunctionExercise(
 
 
 # 02: BatchNorm1d on (N, C, L), one channel at a time, with the unbiased variance
-def _channel_loop_broken(x):
+def channel_loop_broken(x):
     out = torch.empty_like(x)
     for c in range(x.shape[1]):
         values = x[:, c, :]
@@ -91,7 +92,7 @@ bug_channel_loop = FunctionExercise(
              Case("a (3, 2, 5) batch", (_seeded(3, 2, 5, seed=22),)),
              Case("a (2, 3, 4) batch whose channel 2 barely varies", (quiet_data((2, 3, 4), seed=23),))],
     lambda x: F.batch_norm(x, None, None, training=True),
-    {"original": (_channel_loop_broken, "still the original bug: every output is close to nn.BatchNorm1d's but a "
+    {"original": (channel_loop_broken, "still the original bug: every output is close to nn.BatchNorm1d's but a "
                                         "few percent too small, so each channel's output variance is below 1"),
      "per_sample": (lambda x: F.instance_norm(x), "now every (sample, channel) row of the output has mean 0 on "
                                                   "its own: one group per sample and channel"),
@@ -101,7 +102,7 @@ bug_channel_loop = FunctionExercise(
 
 
 # 04: a one-sided comparison
-def _compare_broken(a, b):
+def compare_broken(a, b):
     return bool((a - b < 1e-5).all())
 
 
@@ -124,7 +125,7 @@ def _pairs() -> list[Case]:
 bug_comparison = FunctionExercise(
     "bug_comparison", "Repair close(a, b): True exactly when every element of a and b differs by at most 1e-5.",
     _pairs, lambda a, b: bool(((a - b).abs() <= 1e-5).all()),
-    {"original": (_compare_broken, "still the original bug: it calls a and b equal when b = a + 5"),
+    {"original": (compare_broken, "still the original bug: it calls a and b equal when b = a + 5"),
      "swapped": (lambda a, b: bool((b - a < 1e-5).all()), "still one-sided: now it calls them equal when b = a - 5"),
      "any": (lambda a, b: bool(((a - b).abs() <= 1e-5).any()),
              "now it calls a and b equal when only one of their elements differs, by 5")})
@@ -139,7 +140,7 @@ def _model_and_data() -> tuple[nn.Module, torch.Tensor]:
     return model, x[:20]
 
 
-def _predict_broken(model, x):
+def predict_broken(model, x):
     with torch.no_grad():
         return torch.cat([model(xb) for xb in x.split(2)])
 
@@ -159,14 +160,14 @@ bug_predict = FunctionExercise(
     "bug_predict", "Repair predict(model, x): the trained model's predictions for x, computed in batches of 2, "
     "that must not depend on the batching and must leave the model's running statistics as they are.",
     lambda: [Case("20 test points", (_model_and_data()[1],))],
-    lambda model, x: _predict_broken(model.eval(), x), {
-        "original": (_predict_broken, "still the original bug: each prediction depends on the other sample in its "
+    lambda model, x: predict_broken(model.eval(), x), {
+        "original": (predict_broken, "still the original bug: each prediction depends on the other sample in its "
                                       "batch of 2, and the model's running statistics moved")},
     harness=_predict_harness, parts=("the predictions", "the running statistics"), atol=1e-5)
 
 
 # 06: BatchNorm2d on a channels-last batch: in with transpose(1, 3), back with the inverse of permute(0, 3, 1, 2)
-def _nhwc_broken(x, bn):
+def nhwc_broken(x, bn):
     y = bn(x.transpose(1, 3))
     return y.permute(0, 2, 3, 1)
 
@@ -176,7 +177,7 @@ bug_nhwc = FunctionExercise(
     "returned channels last too.",
     lambda: [Case("a (2, 4, 4, 3) batch of square images", (_seeded(2, 4, 4, 3, seed=61),))],
     lambda x, bn: bn(x.permute(0, 3, 1, 2)).permute(0, 2, 3, 1), {
-        "original": (_nhwc_broken, "still the original bug: it runs, keeps the shape and each channel's statistics "
+        "original": (nhwc_broken, "still the original bug: it runs, keeps the shape and each channel's statistics "
                                    "are right, yet at most pixels its output differs from BatchNorm2d's"),
         "reshape": (lambda x, bn: bn(x.reshape(x.shape[0], x.shape[3], x.shape[1], x.shape[2])).reshape(x.shape),
                     "it runs and keeps the shape, but each channel's statistics mix values of different channels "

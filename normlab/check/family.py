@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from normlab.check.exercise import prediction
 from normlab.check.functions import Case, FunctionExercise, is_function
 from normlab.check.verdict import Verdict
+from normlab.families import GROUPED_DIMS
 from normlab.lessons.design import CHANNELS, CROP, FRAME, measure
 
 __all__ = ["bug_group_norm", "predict_instance_eval", "design_norm", "NormDesign", "group_slips", "dims_only",
@@ -57,9 +58,9 @@ def group_slips() -> dict[str, tuple[Callable, str]]:
                       "your output has one mean and one variance per sample, across all of its channels"),
         "with_batch": (lambda x, g, eps: _grouped(x, g, (0, 2, 3), eps=eps),
                        "your output for one sample changes when another sample of the batch changes"),
-        "unbiased": (lambda x, g, eps: _grouped(x, g, (2, 3), unbiased=True, eps=eps),
+        "unbiased": (lambda x, g, eps: _grouped(x, g, GROUPED_DIMS, unbiased=True, eps=eps),
                      "the variance of your output per group is a little below 1: something divides by n - 1"),
-        "eps_outside": (lambda x, g, eps: _grouped(x, g, (2, 3), eps_outside=True, eps=eps),
+        "eps_outside": (lambda x, g, eps: _grouped(x, g, GROUPED_DIMS, eps_outside=True, eps=eps),
                         "your output is right for a tiny eps but not for eps = 0.5: look at how eps enters"),
     }
 
@@ -79,7 +80,7 @@ def view_only(x: torch.Tensor, groups: int, eps: float) -> torch.Tensor:
 
 def dims_only(x: torch.Tensor, groups: int, eps: float) -> torch.Tensor:
     """The reduced dims repaired, the view not: (N, C/G, G, ...) makes C/G groups of G neighbouring channels."""
-    return _grouped(x, x.shape[1] // groups, (2, 3), eps=eps)
+    return _grouped(x, x.shape[1] // groups, GROUPED_DIMS, eps=eps)
 
 
 bug_group_norm = FunctionExercise(

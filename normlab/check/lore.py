@@ -12,7 +12,7 @@ from torch import nn
 from normlab.check.functions import Case, FunctionExercise, is_function
 from normlab.check.verdict import Verdict
 
-__all__ = ["conv_bn_block", "dead_parameters", "masked_batch_norm"]
+__all__ = ["padded_batch", "masked_reference", "conv_bn_block", "dead_parameters", "masked_batch_norm"]
 
 def dead_parameters(block: nn.Module, x: torch.Tensor) -> dict[str, int]:
     """The parameters whose gradient is zero on x in training mode: {name: how many entries}."""
@@ -88,7 +88,7 @@ class _ConvBN:
 conv_bn_block = _ConvBN()
 
 
-def _masked_reference(x: torch.Tensor, mask: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+def masked_reference(x: torch.Tensor, mask: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
     """BatchNorm over the real tokens only (per feature E, biased variance), padded positions set to 0."""
     real = x[mask]  # (number of real tokens, E)
     mean, var = real.mean(0), real.var(0, correction=0)
@@ -99,7 +99,7 @@ def _unmasked(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return F.batch_norm(x.transpose(1, 2), None, None, training=True).transpose(1, 2) * mask[..., None]
 
 
-def _padded_batch(lengths: tuple[int, ...], e: int, seed: int) -> Case:
+def padded_batch(lengths: tuple[int, ...], e: int, seed: int) -> Case:
     """Token embeddings (B, T, E) with mean 2, padded with zeros after each sentence's length, and its mask."""
     gen = torch.Generator().manual_seed(seed)
     t = max(lengths) + 2
@@ -113,8 +113,8 @@ masked_batch_norm = FunctionExercise(
     "Write masked_batch_norm(x, mask) for token embeddings x (B, T, E) padded with zeros, and mask (B, T), True "
     "at real tokens: BatchNorm1d(E)'s training output (gamma = 1, beta = 0, eps = 1e-5) as if the batch held "
     "only its real tokens, with 0 at the padded positions.",
-    lambda: [_padded_batch((5, 2), 3, 70), _padded_batch((3, 3, 1), 4, 71)],
-    _masked_reference,
+    lambda: [padded_batch((5, 2), 3, 70), padded_batch((3, 3, 1), 4, 71)],
+    masked_reference,
     {"unmasked": (_unmasked, "the real tokens' outputs depend on how many padded positions the batch has: each "
                              "feature's statistics include the zeros of the padding"),
      "unmasked_raw": (lambda x, mask: F.batch_norm(x.transpose(1, 2), None, None, training=True).transpose(1, 2),
@@ -124,6 +124,6 @@ masked_batch_norm = FunctionExercise(
                        "the real tokens are right; the padded positions of your output are not 0"),
      "unbiased": (lambda x, mask: (x - x[mask].mean(0)) / torch.sqrt(x[mask].var(0) + 1e-5) * mask[..., None],
                   "close: over the real tokens, each feature of your output has variance (n - 1) / n, under 1"),
-     "per_sentence": (lambda x, mask: torch.stack([_masked_reference(x[b:b + 1], mask[b:b + 1])[0]
+     "per_sentence": (lambda x, mask: torch.stack([masked_reference(x[b:b + 1], mask[b:b + 1])[0]
                                                    for b in range(len(x))]),
                       "each sentence's real tokens have mean 0 on their own: one group per sentence and feature")})

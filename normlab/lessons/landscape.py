@@ -19,7 +19,7 @@ from torch import nn
 from normlab.lessons.digits import load_digits
 from normlab.lessons.seeds import DTYPE, SEEDS, SeedLinear, SeedsMLP, fit_seeds
 
-__all__ = ["LayerStats", "init_statistics", "median_stats", "Smoothness", "Probe", "smoothness"]
+__all__ = ["deep_tanh", "LayerStats", "init_statistics", "median_stats", "Smoothness", "Probe", "smoothness"]
 
 SATURATED = 0.97  # |tanh| above this: the unit's gradient is below 1 - 0.97**2 = 6% of its maximum
 
@@ -35,7 +35,7 @@ class LayerStats:
     histogram: tuple[tuple[float, float], ...]  # (bin centre, density) of the activations in [-1, 1]
 
 
-def _deep_tanh(depth: int, width: int, norm: bool, gain: float) -> nn.Sequential:
+def deep_tanh(depth: int, width: int, norm: bool, gain: float) -> nn.Sequential:
     """Linear (weights times gain) [-> BatchNorm1d] -> tanh, depth times, then a 10-way Linear."""
     layers, d = [], 64
     for _ in range(depth):
@@ -54,7 +54,7 @@ def init_statistics(norm: bool, gain: float = 1.0, depth: int = 8, width: int = 
     gain multiplies torch's default Linear init (uniform, std 1 / sqrt(3 * fan_in)); gain 3 makes it too large.
     """
     torch.manual_seed(seed)
-    net = _deep_tanh(depth, width, norm, gain).to(DTYPE)
+    net = deep_tanh(depth, width, norm, gain).to(DTYPE)
     digits = load_digits("standard", DTYPE)
     outs: list[torch.Tensor] = []
 

@@ -32,22 +32,27 @@ class TorchMatch:
 
 def _channel_matches(lay: Layout) -> list[TorchMatch]:
     """BatchNorm, InstanceNorm and GroupNorm, which read channels from dim 1."""
-    ndim, c, space = len(lay.letters), lay.letters[1], lay.spatial
+    ndim = len(lay.letters)
+    c = lay.letters[1]
+    space = lay.reduces("InstanceNorm")  # every dim but the batch and the channels
     out = []
     if ndim <= 4:
         bn = nn.BatchNorm1d if ndim <= 3 else nn.BatchNorm2d
-        out.append(TorchMatch(f"nn.{bn.__name__}({c})", (0, *space), lambda s, bn=bn: bn(s[c])))
+        out.append(TorchMatch(f"nn.{bn.__name__}({c})", lay.reduces("BatchNorm"), lambda s, bn=bn: bn(s[c])))
     if space and ndim <= 4:
         inorm = nn.InstanceNorm1d if ndim == 3 else nn.InstanceNorm2d
         out.append(TorchMatch(f"nn.{inorm.__name__}({c})", space, lambda s, inorm=inorm: inorm(s[c])))
+        # one group per channel: InstanceNorm's dims
         out.append(TorchMatch(f"nn.GroupNorm({c}, {c})", space, lambda s: nn.GroupNorm(s[c], s[c])))
-    out.append(TorchMatch(f"nn.GroupNorm(1, {c})", tuple(range(1, ndim)), lambda s: nn.GroupNorm(1, s[c])))
+    one_group = families.reduces("GroupNorm", ndim)  # one group: all channels and positions of a sample
+    out.append(TorchMatch(f"nn.GroupNorm(1, {c})", one_group, lambda s: nn.GroupNorm(1, s[c])))
     return out
 
 
 def _recipe_matches(lay: Layout) -> list[TorchMatch]:
     """Features not in dim 1: BatchNorm and InstanceNorm through the permute (or reshape) that moves them there."""
-    ndim, f = len(lay.letters), lay.letters[lay.feature]
+    ndim = len(lay.letters)
+    f = lay.letters[lay.feature]
     modules = ["BatchNorm1d", "InstanceNorm1d"] if ndim == 3 else ["BatchNorm2d", "BatchNorm1d", "InstanceNorm2d"]
     out = []
     for module in modules:
@@ -60,12 +65,12 @@ def _recipe_matches(lay: Layout) -> list[TorchMatch]:
 
 def _layer_norm_matches(lay: Layout) -> list[TorchMatch]:
     """LayerNorm over every run of trailing dims: normalized_shape names the last k dims."""
-    ndim, letters = len(lay.letters), lay.letters
+    ndim = len(lay.letters)
     out = []
     for k in range(1, ndim + 1):
-        names = letters[ndim - k:]
+        names = lay.letters[ndim - k:]
         code = names[0] if k == 1 else f"[{', '.join(names)}]"
-        out.append(TorchMatch(f"nn.LayerNorm({code})", tuple(range(ndim - k, ndim)),
+        out.append(TorchMatch(f"nn.LayerNorm({code})", families.reduces("LayerNorm", ndim, trailing=k),
                               lambda s, names=names: nn.LayerNorm([s[n] for n in names])))
     return out
 

@@ -107,10 +107,10 @@ def test_prediction_answers_are_what_torch_does():
                                                                    atol=1e-6) else "different")
 
 
-BROKEN = {"bug_layer_norm": bugs._layer_norm_broken, "bug_batch_norm": bugs._bn_eps_broken,
-          "bug_channel_loop": bugs._channel_loop_broken,
-          "bug_comparison": bugs._compare_broken, "bug_predict": bugs._predict_broken,
-          "bug_nhwc": bugs._nhwc_broken}
+BROKEN = {"bug_layer_norm": bugs.layer_norm_broken, "bug_batch_norm": bugs.bn_eps_broken,
+          "bug_channel_loop": bugs.channel_loop_broken,
+          "bug_comparison": bugs.compare_broken, "bug_predict": bugs.predict_broken,
+          "bug_nhwc": bugs.nhwc_broken}
 
 
 @pytest.mark.parametrize("name", BROKEN)
@@ -192,7 +192,7 @@ def test_forgot_eval_checks_the_running_statistics_too():
     model, x, _ = toy_bn_classifier(seed=0)
     trained = copy.deepcopy(model).train()
     before = trained[1].running_mean.clone()
-    bugs._predict_broken(trained, x[:20])
+    bugs.predict_broken(trained, x[:20])
     assert not torch.equal(before, trained[1].running_mean)
 
 

@@ -44,12 +44,12 @@ def test_dead_parameters_finds_the_bias_before_batchnorm_only():
 
 
 def test_masked_batch_norm_equals_batchnorm_on_the_real_tokens_and_names_each_slip():
-    case = lore._padded_batch((5, 2), 3, 0)
+    case = lore.padded_batch((5, 2), 3, 0)
     x, mask = case.args
-    ours = lore._masked_reference(x, mask)
+    ours = lore.masked_reference(x, mask)
     theirs = nn.BatchNorm1d(3)(x[mask])  # the real tokens alone, as an (n, E) batch
     assert torch.allclose(ours[mask], theirs, atol=1e-5) and (ours[~mask] == 0).all()
-    assert check.masked_batch_norm(lore._masked_reference)
+    assert check.masked_batch_norm(lore.masked_reference)
     for key, (fn, _) in lore.masked_batch_norm.mistakes.items():
         assert check.masked_batch_norm(fn).mistakes == (key,)
     assert check.masked_batch_norm(lambda x, mask: None).mistakes == ("missing",)

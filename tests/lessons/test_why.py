@@ -101,7 +101,7 @@ def test_batch_size_study_measures_the_gap_with_a_copy_on_the_same_images():
 def test_init_statistics_against_a_hand_written_network():
     stats = landscape.init_statistics(norm=False, gain=3.0, depth=3)
     torch.manual_seed(0)
-    net = landscape._deep_tanh(3, 100, False, 3.0).double()
+    net = landscape.deep_tanh(3, 100, False, 3.0).double()
     digits = load_digits("standard", torch.float64)
     hs, h = [], digits.x_test
     for layer in net[:-1]:

@@ -87,3 +87,18 @@ def test_overflow_verdicts_describe_without_naming_the_answer() -> None:
     assert check.predict_overflow(None).mistakes == ("missing",)
     original = check.bug_fold(in_place).message
     assert "original bug" in original and "copy" not in original
+
+
+def test_folding_subtracts_the_mean_before_scaling():
+    """A bias close to a large running mean: (b - mean) taken first keeps its digits, b * scale - mean * scale not."""
+    linear = nn.Linear(4, 3)
+    bn = nn.BatchNorm1d(3).eval()
+    with torch.no_grad():
+        linear.bias.fill_(1000.0)
+        bn.running_mean.fill_(1000.3)
+        bn.running_var.fill_(1e-4)
+        bn.weight.fill_(3.0)
+    x = torch.randn(5, 4, generator=torch.Generator().manual_seed(0))
+    z = x.double() @ linear.weight.double().T + linear.bias.double()  # the pair in float64
+    want = (z - bn.running_mean.double()) / torch.sqrt(bn.running_var.double() + bn.eps) * 3.0
+    assert (fold_batchnorm(linear, bn)(x).double() - want).abs().max() < 1e-4
