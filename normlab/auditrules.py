@@ -1,15 +1,38 @@
-"""The traps normlab.audit warns about, each in teaching words with its fix (one function per trap)."""
+"""normlab.audit's report: a row per normalization layer, the traps a row can show (one function per trap, in
+teaching words with its fix), and the table as text and as HTML."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from html import escape
+
 from torch import nn
 
-__all__ = ["FEW_VALUES", "warnings_for"]
+__all__ = ["AuditRow", "AuditReport", "FEW_VALUES", "warnings_for"]
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """What one normalization layer saw and does in this forward pass."""
+
+    name: str
+    kind: str
+    input_shape: tuple[int, ...]
+    reduces: tuple[int, ...]  # the input dims each mean and variance runs over
+    values: int  # values behind each statistic this forward computes (0: it uses stored statistics)
+    mode: str  # "train" or "eval"
+    statistics: str  # where its mean and variance come from
+    frozen: bool | None  # weight and bias do not require grad (None: it has no weight)
+    per_group: int | None = None  # GroupNorm: channels of dim 1 in each group
+    features_last: bool | None = None  # a 3-D input whose last dim looks like features (None: cannot tell)
+    after_bias: str | None = None  # the Linear or convolution with a bias whose output it normalizes
+    zero_positions: int = 0  # BatchNorm1d: samples or positions whose every channel is exactly 0 (padding?)
+
 
 FEW_VALUES = 8  # fewer values than this behind a batch statistic: noisy; at 1 value (any norm) every output is 0
 
 
-def _square_tokens(row, module: nn.Module) -> str | None:  # noqa: ANN001 - an AuditRow (no import cycle)
+def _square_tokens(row: AuditRow, module: nn.Module) -> str | None:
     """BatchNorm1d on (B, T, E) with T == E: runs, and normalizes per token position over batch and features."""
     shape = row.input_shape
     if row.kind not in ("BatchNorm1d", "SyncBatchNorm") or len(shape) != 3 or shape[1] != shape[2]:
@@ -22,7 +45,7 @@ def _square_tokens(row, module: nn.Module) -> str | None:  # noqa: ANN001 - an A
             "permute to (B, E, T) before the BatchNorm1d and back after it, or use LayerNorm(E).")
 
 
-def _few_values(row, module: nn.Module) -> str | None:  # noqa: ANN001
+def _few_values(row: AuditRow, module: nn.Module) -> str | None:
     """A batch statistic from very few values, or any statistic from a single value (then every output is 0)."""
     if row.values == 0 or row.statistics.startswith("running"):
         return None
@@ -36,7 +59,7 @@ def _few_values(row, module: nn.Module) -> str | None:  # noqa: ANN001
             f"{row.reduces} of {row.input_shape}): such statistics are noisy.{zeros} Fix: {fix}.")
 
 
-def _channels_last_layer_norm(row, module: nn.Module) -> str | None:  # noqa: ANN001
+def _channels_last_layer_norm(row: AuditRow, module: nn.Module) -> str | None:
     """LayerNorm(C) on (N, C, H, W) with W == C: it normalizes rows of pixels, not each pixel's channels."""
     shape = row.input_shape
     normalized = tuple(getattr(module, "normalized_shape", ()))
@@ -48,7 +71,7 @@ def _channels_last_layer_norm(row, module: nn.Module) -> str | None:  # noqa: AN
             "GroupNorm(1, C) to normalize over channels and pixels together.")
 
 
-def _frozen_but_training(row, module: nn.Module) -> str | None:  # noqa: ANN001
+def _frozen_but_training(row: AuditRow, module: nn.Module) -> str | None:
     """Weight and bias frozen on a BatchNorm that is still in training mode."""
     if not row.frozen or row.mode != "train" or row.statistics != "batch":
         return None
@@ -58,7 +81,7 @@ def _frozen_but_training(row, module: nn.Module) -> str | None:  # noqa: ANN001
             "(normlab.frozen.freeze_batchnorm).")
 
 
-def _bias_before_batchnorm(row, module: nn.Module) -> str | None:  # noqa: ANN001
+def _bias_before_batchnorm(row: AuditRow, module: nn.Module) -> str | None:
     """A Linear or convolution with a bias feeding a BatchNorm: the mean subtraction cancels the bias."""
     if row.after_bias is None or row.statistics != "batch":
         return None
@@ -68,7 +91,7 @@ def _bias_before_batchnorm(row, module: nn.Module) -> str | None:  # noqa: ANN00
             f"(notebook 03). Fix: build '{row.after_bias}' with bias=False; the BatchNorm's own bias does the shift.")
 
 
-def _momentum_of_the_old_value(row, module: nn.Module) -> str | None:  # noqa: ANN001
+def _momentum_of_the_old_value(row: AuditRow, module: nn.Module) -> str | None:
     """A BatchNorm momentum of 0.5 or more: torch weighs the NEW statistic by it (Keras and d2l-zh the old value)."""
     momentum = getattr(module, "momentum", None)
     if row.statistics not in ("batch", "running") or momentum is None or momentum < 0.5:
@@ -79,7 +102,7 @@ def _momentum_of_the_old_value(row, module: nn.Module) -> str | None:  # noqa: A
             f"number you meant, pass momentum={1 - momentum:g}.")
 
 
-def _padding(row, module: nn.Module) -> str | None:  # noqa: ANN001
+def _padding(row: AuditRow, module: nn.Module) -> str | None:
     """A BatchNorm1d whose batch holds positions that are 0 in every channel: padding enters its statistics."""
     if not row.zero_positions or row.statistics != "batch":
         return None
@@ -94,6 +117,41 @@ RULES = (_square_tokens, _few_values, _channels_last_layer_norm, _frozen_but_tra
          _momentum_of_the_old_value, _padding)
 
 
-def warnings_for(row, module: nn.Module) -> list[str]:  # noqa: ANN001
+def warnings_for(row: AuditRow, module: nn.Module) -> list[str]:
     """Every warning one layer's row deserves."""
     return [w for rule in RULES if (w := rule(row, module)) is not None]
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """One row per normalization layer in the order they ran, and the warnings (empty when nothing is wrong)."""
+
+    rows: tuple[AuditRow, ...]
+    warnings: tuple[str, ...]
+
+    def _table(self) -> list[list[str]]:
+        head = ["layer", "type", "input shape", "reduces dims", "values per stat", "mode", "statistics", "frozen"]
+        return [head] + [[r.name, r.kind, str(r.input_shape), str(r.reduces) + (
+            f", {r.per_group} channels per group" if r.per_group else ""), str(r.values or "-"), r.mode,
+                          r.statistics, "-" if r.frozen is None else str(r.frozen)] for r in self.rows]
+
+    def __str__(self) -> str:
+        if not self.rows:
+            return "no normalization layer ran in this forward pass"
+        table = self._table()
+        widths = [max(len(row[k]) for row in table) for k in range(len(table[0]))]
+        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in table]
+        lines += [""] + [f"warning: {w}" for w in self.warnings] if self.warnings else ["", "no warnings"]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        if not self.rows:
+            return "<p>no normalization layer ran in this forward pass</p>"
+        pad = "style='padding:0.15em 0.6em;text-align:left'"
+        head, *body = self._table()
+        rows = "".join("<tr>" + "".join(f"<td {pad}>{escape(c)}</td>" for c in row) + "</tr>" for row in body)
+        warn = ("<ul>" + "".join(f"<li>⚠ {escape(w)}</li>" for w in self.warnings) + "</ul>" if self.warnings
+                else "<p>✓ no warnings</p>")
+        return (f"<table><tr>{''.join(f'<th {pad}>{escape(h)}</th>' for h in head)}</tr>{rows}</table>{warn}")
