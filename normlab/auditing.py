@@ -47,7 +47,7 @@ def _family(module: nn.Module) -> str:
 def _reduces(module: nn.Module, shape: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
     """The reduction dims for this input and how many values each statistic covers."""
     family = _family(module)
-    trailing = len(getattr(module, "normalized_shape", (0,)))
+    trailing = len(module.normalized_shape) if family == "LayerNorm" else 1  # LayerNorm's and RMSNorm's
     dims = reduces(family, len(shape), trailing)
     values = math.prod(shape[d] for d in dims)
     if family == "GroupNorm":  # each group holds C/G of the C channels it runs over

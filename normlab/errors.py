@@ -180,8 +180,8 @@ def check_layer_ndim(x: torch.Tensor, allowed: tuple[int, ...], layer: str) -> N
     layouts = " or ".join(layout_of(n) for n in allowed)
     if x.dim() == min(allowed) - 1:
         fix = f"if x is a single sample, add the batch dim: {layer}(...)(x.unsqueeze(0))."
-    elif layer.startswith("BatchNorm") and _batch_norm_for(x.dim()):
-        fix = f"a {layout_of(x.dim())} tensor wants nn.{_batch_norm_for(x.dim())}(C) instead."
+    elif layer.startswith("BatchNorm") and (wanted := _batch_norm_for(x.dim())):
+        fix = f"a {layout_of(x.dim())} tensor wants nn.{wanted}(C) instead."
     else:
         fix = f"reshape x to {layouts}."
     _raise(ValueError, f"expected {want} input (got {x.dim()}D input)",

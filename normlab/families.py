@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 __all__ = ["Family", "Layer", "FAMILIES", "LAYERS", "GROUPED_DIMS", "family", "layer", "layer_of", "reduces",
            "normalized_shape", "channel_view", "table"]
@@ -90,6 +91,7 @@ def layer(name: str) -> Layer:
     return LAYERS[name]
 
 
+@cache  # called on every forward of normlab.nn's layers: the class walk is done once per class
 def layer_of(cls: type) -> Layer:
     """The row of a layer class: its own name's, or that of the nearest base named like a torch layer."""
     for base in cls.__mro__:

@@ -14,7 +14,7 @@ import torch
 from normlab import errors
 from normlab.families import GROUPED_DIMS, channel_view, reduces
 from normlab.families import normalized_shape as normalized_shape_of
-from normlab.fast import affine, count_per_stat, normalize_with_stats, opmath
+from normlab.fast import affine, count_per_stat, normalize_checked, normalize_with_stats, opmath
 from normlab.stats import update_running
 
 __all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"]
@@ -32,14 +32,6 @@ def _empty(x: torch.Tensor, weight: torch.Tensor | None, bias: torch.Tensor | No
     if weight is not None:
         out = out * weight[0]
     return out if bias is None else out + bias[0]
-
-
-def _normalize(x: torch.Tensor, dims: tuple[int, ...], eps: float, center: bool = True,
-               weight: torch.Tensor | None = None, bias: torch.Tensor | None = None) -> torch.Tensor:
-    """normlab.fast's normalize on checked arguments; an input with no elements stays empty."""
-    if x.numel() == 0:
-        return affine(x * 1, weight, bias)
-    return normalize_with_stats(x, dims, eps, center, weight, bias)[0]
 
 
 def _with_running_stats(x: torch.Tensor, running_mean: torch.Tensor, running_var: torch.Tensor,
@@ -166,7 +158,7 @@ def layer_norm(input: torch.Tensor, normalized_shape: int | Sequence[int], weigh
     shape = normalized_shape_of(normalized_shape)
     _check_trailing(input, "layer_norm", shape, weight, bias)
     dims = reduces("LayerNorm", input.dim(), len(shape))  # the last len(shape) dims
-    return _normalize(input, dims, eps, weight=weight, bias=bias)
+    return normalize_checked(input, dims, eps, weight=weight, bias=bias)
 
 
 def rms_norm(input: torch.Tensor, normalized_shape: int | Sequence[int], weight: torch.Tensor | None = None,
@@ -176,7 +168,7 @@ def rms_norm(input: torch.Tensor, normalized_shape: int | Sequence[int], weight:
     _check_trailing(input, "rms_norm", shape, weight, None)
     dims = reduces("RMSNorm", input.dim(), len(shape))
     eps = torch.finfo(input.dtype).eps if eps is None else eps
-    return _normalize(input, dims, eps, center=False, weight=weight)
+    return normalize_checked(input, dims, eps, center=False, weight=weight)
 
 
 def group_norm(input: torch.Tensor, num_groups: int, weight: torch.Tensor | None = None,
@@ -192,4 +184,4 @@ def group_norm(input: torch.Tensor, num_groups: int, weight: torch.Tensor | None
     per_channel = (1, num_groups, c // num_groups, 1)
     w = None if weight is None else weight.reshape(per_channel)
     b = None if bias is None else bias.reshape(per_channel)
-    return _normalize(grouped, GROUPED_DIMS, eps, weight=w, bias=b).reshape(x.shape)
+    return normalize_checked(grouped, GROUPED_DIMS, eps, weight=w, bias=b).reshape(x.shape)

@@ -37,13 +37,19 @@ from normlab.fast.backward import (
 from normlab.fast.forward import forward_inference, forward_saving
 from normlab.fast.ops import affine, count_per_stat, opmath
 
-__all__ = ["normalize", "normalize_with_stats", "affine", "opmath", "count_per_stat"]
+__all__ = ["normalize", "normalize_checked", "normalize_with_stats", "affine", "opmath", "count_per_stat"]
 
 
 def normalize(x: torch.Tensor, dims: int | Sequence[int], eps: float = 1e-5, *, center: bool = True,
               weight: torch.Tensor | None = None, bias: torch.Tensor | None = None) -> torch.Tensor:
     """normlab.core.normalize, computed fast."""
-    dims = check_dims(x, dims)
+    return normalize_checked(x, check_dims(x, dims), eps, center, weight, bias)
+
+
+def normalize_checked(x: torch.Tensor, dims: tuple[int, ...], eps: float, center: bool = True,
+                      weight: torch.Tensor | None = None, bias: torch.Tensor | None = None) -> torch.Tensor:
+    """normalize on dims already checked (sorted, non-negative), as normlab.functional calls it after its own door;
+    an input with no elements stays empty."""
     if x.numel() == 0:
         return affine(x * 1, weight, bias)
     return normalize_with_stats(x, dims, eps, center, weight, bias)[0]
