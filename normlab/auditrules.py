@@ -1,32 +1,13 @@
-"""normlab.audit's report: a row per normalization layer, the traps a row can show (one function per trap, in
-teaching words with its fix), and the table as text and as HTML."""
+"""normlab.audit's rules: the traps one layer's row can show, one function per trap, each in teaching words with its
+fix."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from html import escape
-
 from torch import nn
 
-__all__ = ["AuditRow", "AuditReport", "FEW_VALUES", "warnings_for"]
+from normlab.auditreport import AuditRow
 
-
-@dataclass(frozen=True)
-class AuditRow:
-    """What one normalization layer saw and does in this forward pass."""
-
-    name: str
-    kind: str
-    input_shape: tuple[int, ...]
-    reduces: tuple[int, ...]  # the input dims each mean and variance runs over
-    values: int  # values behind each statistic this forward computes (0: it uses stored statistics)
-    mode: str  # "train" or "eval"
-    statistics: str  # where its mean and variance come from
-    frozen: bool | None  # weight and bias do not require grad (None: it has no weight)
-    per_group: int | None = None  # GroupNorm: channels of dim 1 in each group
-    features_last: bool | None = None  # a 3-D input whose last dim looks like features (None: cannot tell)
-    after_bias: str | None = None  # the Linear or convolution with a bias whose output it normalizes
-    zero_positions: int = 0  # BatchNorm1d: samples or positions whose every channel is exactly 0 (padding?)
+__all__ = ["FEW_VALUES", "RULES", "warnings_for"]
 
 
 FEW_VALUES = 8  # fewer values than this behind a batch statistic: noisy; at 1 value (any norm) every output is 0
@@ -103,55 +84,70 @@ def _momentum_of_the_old_value(row: AuditRow, module: nn.Module) -> str | None:
 
 
 def _padding(row: AuditRow, module: nn.Module) -> str | None:
-    """A BatchNorm1d whose batch holds positions that are 0 in every channel: padding enters its statistics."""
-    if not row.zero_positions or row.statistics != "batch":
+    """Positions 0 in every channel at the end of sequences (padding) inside the values of a statistic."""
+    if not row.zero_positions or row.statistics not in ("batch", "per sample"):
         return None
-    return (f"{row.name}: {row.zero_positions} of the samples or positions in its input {row.input_shape} are 0 in "
-            "every channel, as padded tokens are. BatchNorm counts them in each channel's mean and variance (and its "
-            "running statistics), so the real tokens' outputs depend on how much padding the batch has (notebook "
-            "06). Fix: compute the statistics over the real tokens only (a mask), or use LayerNorm, which normalizes "
-            "each token alone.")
+    if row.statistics == "batch":
+        return (f"{row.name}: {row.zero_positions} of the samples or positions in its input {row.input_shape} are 0 "
+                "in every channel, as padded tokens are. BatchNorm counts them in each channel's mean and variance "
+                "(and its running statistics), so the real tokens' outputs depend on how much padding the batch has "
+                "(notebook 06). Fix: compute the statistics over the real tokens only (a mask), or use LayerNorm, "
+                "which normalizes each token alone.")
+    return (f"{row.name}: {row.zero_positions} positions of its input {row.input_shape} are 0 in every channel at the "
+            f"end of their sequences, as padding is. {row.kind} computes each sample's statistics over its length, "
+            "padding included, so a sample's output depends on how far it was padded: on the longest sequence in its "
+            "batch, in eval mode too. Fix: compute each sample's statistics over its real positions only (a mask), "
+            "or use LayerNorm over each position's channels.")
+
+
+def _eval_batch_statistics(row: AuditRow, module: nn.Module) -> str | None:
+    """A BatchNorm in eval mode that keeps no running statistics: it still normalizes with each batch's."""
+    if row.mode != "eval" or row.statistics != "batch":
+        return None
+    return (f"{row.name}: {row.kind} is in eval mode but keeps no running statistics (track_running_stats=False), so "
+            "it normalizes with the statistics of whatever batch it is given: a sample's prediction depends on the "
+            "other samples in its batch, and a batch of 1 fails. Fix: if it should predict from stored statistics, "
+            "build it with track_running_stats=True and compute them from training batches "
+            "(torch.optim.swa_utils.update_bn); if not, a per-sample norm (GroupNorm, LayerNorm) says so.")
+
+
+def _dropout_before_batchnorm(row: AuditRow, module: nn.Module) -> str | None:
+    """A Dropout feeding a BatchNorm with running statistics: the variance shift between train and eval."""
+    if row.after_dropout is None or getattr(module, "running_var", None) is None:
+        return None
+    return (f"{row.name}: {row.kind} normalizes the output of '{row.after_dropout}', a Dropout. In training the "
+            "dropout scales the values it keeps by 1/(1 - p), so the running variance the BatchNorm stores is larger "
+            "than the variance it sees in eval mode, when the dropout passes every value through: its eval outputs "
+            "shrink (the 'variance shift'). Fix: move the Dropout after the last BatchNorm, or recompute the running "
+            "statistics with the dropout in eval mode (normlab.frozen.recalibrate with the Dropout's .eval()).")
+
+
+def _running_statistics_do_not_fit(row: AuditRow, module: nn.Module) -> str | None:
+    """Running statistics never computed, or far from the statistics of the input the layer is auditing."""
+    if row.fit is None:
+        return None
+    shift, ratio, untouched = row.fit
+    if untouched:
+        return (f"{row.name}: {row.kind} normalizes with its running statistics, but they were never computed: "
+                "running_mean is 0, running_var is 1 and num_batches_tracked is 0, so it only applies gamma and beta. "
+                "A model evaluated before any training batch, or loaded from a checkpoint that did not fill these "
+                "buffers (load_state_dict(strict=False) skips missing keys quietly). Fix: load the buffers, or compute "
+                "them from training batches (torch.optim.swa_utils.update_bn, notebook 10).")
+    if not (shift > 2 or ratio < 1 / 4 or ratio > 4):  # nan (too few values to judge) is silent too
+        return None
+    return (f"{row.name}: {row.kind} normalizes with running statistics that do not describe this input: its channel "
+            f"means sit a median {shift:.2g} running standard deviations from running_mean and their variance is a "
+            f"median {ratio:.2g} × running_var. If this batch is like your data, the statistics are stale: the "
+            "weights before the layer changed after they were computed (averaged, pruned, fine-tuned with it in eval "
+            "mode). Fix: recompute them from training batches (torch.optim.swa_utils.update_bn or "
+            "normlab.frozen.recalibrate, notebook 10).")
 
 
 RULES = (_square_tokens, _few_values, _channels_last_layer_norm, _frozen_but_training, _bias_before_batchnorm,
-         _momentum_of_the_old_value, _padding)
+         _momentum_of_the_old_value, _padding, _eval_batch_statistics, _dropout_before_batchnorm,
+         _running_statistics_do_not_fit)
 
 
 def warnings_for(row: AuditRow, module: nn.Module) -> list[str]:
     """Every warning one layer's row deserves."""
     return [w for rule in RULES if (w := rule(row, module)) is not None]
-
-
-@dataclass(frozen=True)
-class AuditReport:
-    """One row per normalization layer in the order they ran, and the warnings (empty when nothing is wrong)."""
-
-    rows: tuple[AuditRow, ...]
-    warnings: tuple[str, ...]
-
-    def _table(self) -> list[list[str]]:
-        head = ["layer", "type", "input shape", "reduces dims", "values per stat", "mode", "statistics", "frozen"]
-        return [head] + [[r.name, r.kind, str(r.input_shape), str(r.reduces) + (
-            f", {r.per_group} channels per group" if r.per_group else ""), str(r.values or "-"), r.mode,
-                          r.statistics, "-" if r.frozen is None else str(r.frozen)] for r in self.rows]
-
-    def __str__(self) -> str:
-        if not self.rows:
-            return "no normalization layer ran in this forward pass"
-        table = self._table()
-        widths = [max(len(row[k]) for row in table) for k in range(len(table[0]))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in table]
-        lines += [""] + [f"warning: {w}" for w in self.warnings] if self.warnings else ["", "no warnings"]
-        return "\n".join(lines)
-
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        if not self.rows:
-            return "<p>no normalization layer ran in this forward pass</p>"
-        pad = "style='padding:0.15em 0.6em;text-align:left'"
-        head, *body = self._table()
-        rows = "".join("<tr>" + "".join(f"<td {pad}>{escape(c)}</td>" for c in row) + "</tr>" for row in body)
-        warn = ("<ul>" + "".join(f"<li>⚠ {escape(w)}</li>" for w in self.warnings) + "</ul>" if self.warnings
-                else "<p>✓ no warnings</p>")
-        return (f"<table><tr>{''.join(f'<th {pad}>{escape(h)}</th>' for h in head)}</tr>{rows}</table>{warn}")

@@ -14,6 +14,7 @@ import pkgutil
 from types import FunctionType
 
 from normlab.check.exercise import Exercise, judge, prediction
+from normlab.check.fieldguide import TRAPS
 from normlab.check.functions import Case, FunctionExercise
 from normlab.check.verdict import Outcome, Verdict
 
@@ -32,5 +33,5 @@ def _exercises() -> dict[str, object]:
 
 EXERCISES = _exercises()
 globals().update(EXERCISES)
-__all__ = ["Exercise", "FunctionExercise", "Case", "Outcome", "Verdict", "judge", "prediction", "EXERCISES",
+__all__ = ["Exercise", "FunctionExercise", "Case", "Outcome", "Verdict", "judge", "prediction", "EXERCISES", "TRAPS",
            *EXERCISES]

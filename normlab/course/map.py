@@ -48,6 +48,8 @@ COURSE = (
     Stop("12_deployment", "Deployment", "How do you fold, shrink and audit a model's norm layers for deployment?", 30),
     Stop("13_cheat_sheet", "The course on one page",
          "Do you remember it? A final quiz, then every layer's dims, parameters, buffers and modes, computed.", 20),
+    Stop("14_field_guide", "Field guide",
+         "My model misbehaves: is it a norm layer, and which trap? Thirteen real bugs, reproduced and fixed.", 40),
 )
 
 

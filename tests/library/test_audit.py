@@ -7,6 +7,12 @@ from torch import nn
 from normlab import frozen
 from normlab import nn as nlnn
 from normlab.auditing import audit
+from normlab.frozen import recalibrate
+
+
+def seen(model: nn.Module, *batches: torch.Tensor) -> nn.Module:
+    """The model in eval mode, its running statistics computed from these batches (as training leaves them)."""
+    return recalibrate(model, batches).eval()
 
 
 class Tokens(nn.Module):
@@ -43,7 +49,8 @@ def test_few_values_channels_last_layer_norm_and_frozen_training() -> None:
     head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.BatchNorm1d(8))
     few = audit(head, torch.randn(4, 8, 5, 5))
     assert len(few.warnings) == 1 and "only 4 values" in few.warnings[0]
-    assert audit(head.eval(), torch.randn(4, 8, 5, 5)).warnings == ()  # eval: running statistics
+    x = torch.randn(16, 8, 5, 5, generator=torch.Generator().manual_seed(0))
+    assert audit(seen(head, x), x[:4]).warnings == ()  # eval: running statistics
     one = audit(nn.GroupNorm(8, 8), torch.randn(2, 8, 1, 1))
     assert "every output is 0" in one.warnings[0]
     ln = audit(nn.LayerNorm(8), torch.randn(2, 8, 4, 8))
@@ -53,7 +60,8 @@ def test_few_values_channels_last_layer_norm_and_frozen_training() -> None:
     bn.requires_grad_(False)
     stuck = audit(bn, torch.randn(8, 8, 4, 4))
     assert len(stuck.warnings) == 1 and "frozen (requires_grad=False) but it is in training mode" in stuck.warnings[0]
-    assert audit(bn.eval(), torch.randn(8, 8, 4, 4)).warnings == ()
+    x = torch.randn(8, 8, 4, 4)
+    assert audit(seen(bn, x), x).warnings == ()
     ice = audit(frozen.FrozenBatchNorm2d(8), torch.randn(2, 8, 4, 4))
     assert ice.rows[0].statistics == "running (frozen)" and ice.warnings == ()
 
@@ -93,7 +101,7 @@ def test_a_bias_right_before_batchnorm_is_named_and_a_model_without_it_is_silent
     layer.bias = None
     assert audit(nn.Sequential(layer, norm), x).warnings == ()
     assert audit(nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.BatchNorm1d(8)), torch.randn(16, 3)).warnings == ()
-    assert audit(nn.Sequential(layer, norm).eval(), x).warnings == ()  # eval: running statistics, foldable (12)
+    assert audit(seen(nn.Sequential(layer, norm), x), x).warnings == ()  # eval: running statistics, foldable (12)
 
 
 def test_a_momentum_meant_as_the_weight_of_the_old_value_is_named() -> None:
@@ -112,7 +120,7 @@ def test_padded_tokens_in_a_batchnorm_are_flagged_and_layernorm_is_not() -> None
     assert len(padded.warnings) == 1 and "3 of the samples or positions" in padded.warnings[0]
     assert "mask" in padded.warnings[0] and padded.rows[0].zero_positions == 3
     assert audit(bn, torch.randn(2, 3, 5)).warnings == ()  # nothing padded
-    assert audit(bn.eval(), x.transpose(1, 2)).warnings == ()  # eval: running statistics, not this batch's
+    assert audit(seen(bn, x.transpose(1, 2)), x.transpose(1, 2)).warnings == ()  # eval: running statistics
     assert audit(nn.LayerNorm(3), x).warnings == ()  # each token alone
     relu = torch.relu(torch.randn(8, 2, 40))  # scattered all-zero positions after a ReLU are not padding
     assert (relu == 0).all(dim=1).any() and audit(bn.__class__(2), relu).warnings == ()
