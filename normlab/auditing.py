@@ -100,6 +100,7 @@ class _Layouts:
         return self.dropped[id(x)][1] if id(x) in self.dropped else None
 
     def hook(self, module: nn.Module, args: tuple, out: object) -> None:
+        """Tag a 3-D output as features-last or channels-first, from the module that made it."""
         if not isinstance(out, torch.Tensor) or out.dim() != 3:  # only (B, T, E) vs (N, C, L) is ever asked
             return
         if isinstance(module, FEATURES_LAST) or isinstance(module, CHANNELS_FIRST):
@@ -148,6 +149,7 @@ def _fit(module: nn.Module, x: torch.Tensor) -> tuple[float, float, bool] | None
 def _row(name: str, module: nn.Module, shape: tuple[int, ...], features_last: bool | None = None,
          after_bias: str | None = None, zero_positions: int = 0, after_dropout: str | None = None,
          fit: tuple[float, float, bool] | None = None) -> AuditRow:
+    """One layer's row of the report from what its forward pre-hook recorded."""
     dims, values = _reduces(module, shape)
     statistics = _statistics(module)
     params = list(module.parameters(recurse=False))  # weight and bias, when the layer has them

@@ -9,7 +9,7 @@ from functools import lru_cache
 import torch
 
 __all__ = ["TESTED_TORCH", "OLDEST_TORCH", "torch_version", "is_tested_torch", "refuses_eps",
-           "pairs_running_stats", "refuses_empty_group_norm", "versions_line", "untested_note"]
+           "pairs_running_stats", "refuses_empty_group_norm", "rms_norm_upcasts", "versions_line", "untested_note"]
 
 TESTED_TORCH = (2, 13)  # every stored output of the notebooks comes from torch 2.13.0
 OLDEST_TORCH = (2, 4)  # the oldest torch make test-matrix runs (noxfile.py; README: "Which torch")
@@ -54,6 +54,13 @@ def refuses_empty_group_norm(version: tuple[int, int] | None = None) -> bool:
     greater than 0" / "Expected HxW to be greater than 0", checked before the groups divide C); up to 2.13, such an
     input gave an empty output."""
     return (torch_version() if version is None else version) >= (2, 14)
+
+
+def rms_norm_upcasts(version: tuple[int, int] | None = None) -> bool:
+    """Does rms_norm on a float16 input compute its statistics in float32? Not in torch 2.4, where x² overflows for
+    |x| >= 256 (make test-matrix measures it); the fix (pytorch/pytorch#134106, August 2024) is in the releases
+    after it."""
+    return (torch_version() if version is None else version) >= (2, 5)
 
 
 def versions_line() -> str:

@@ -15,10 +15,10 @@ from torch import nn
 
 from normlab.check.exercise import Exercise, prediction
 from normlab.check.verdict import Outcome, Verdict
-from normlab.checkup import decayed_norm_parameters, param_groups, watch_running_stats
+from normlab.checkup import param_groups, watch_running_stats
 from normlab.lessons.fieldguide import Classifier, clips, fine_tune_data, keyword_model, pad, pretrained_classifier
 
-__all__ = ["TRAPS", "predict_dropout_variance", "which_trap", "fine_tune", "reference_fine_tune"]
+__all__ = ["TRAPS", "predict_dropout_variance", "which_trap", "fine_tune"]
 
 TRAPS = {
     "batch_of_one": "a batch of one in training",
@@ -67,10 +67,10 @@ _WHICH = {
 }
 which_trap = Exercise(
     "which_trap",
-    "A keyword spotter scores clips of different lengths, batched the usual way (`pad(clips)`), with model.eval() "
-    "called. Clip 0 scored alone and clip 0 scored in a batch with the others get different scores. Which trap of "
-    "this guide is it? Answer with its name, a key of check.TRAPS.",
-    {"model": keyword_model(), "clips": clips(), "pad": pad},
+    "A keyword spotter scores audio clips, batched by its data loader's `collate(clips)`, with model.eval() called. "
+    "Clip 0 scored alone and clip 0 scored in a batch with the others get different scores. Which trap of this "
+    "guide is it? Answer with its name, a key of check.TRAPS.",
+    {"model": keyword_model(), "clips": clips(), "collate": pad},
     lambda **_: ([Outcome("padding"), *(Outcome(k, (k,)) for k in _WHICH)],
                  {**_WHICH, "unknown": "not a trap name of this guide: print(list(check.TRAPS))"}))
 
@@ -109,7 +109,7 @@ class FineTuneBug:
         model, (batches, val_batches) = pretrained_classifier(), fine_tune_data()
         head_before = [p.clone() for p in model.head.parameters()]
         try:
-            with watch_running_stats(model.backbone) as moved:
+            with watch_running_stats(model.backbone) as moved, watch_running_stats(model.head) as head_moved:
                 returned = fn(model, batches, val_batches)
         except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything: that is an answer too
             return Verdict.wrong(self.name, f"your function raised {type(exc).__name__}: "
@@ -118,27 +118,34 @@ class FineTuneBug:
                 and isinstance(returned[1], (int, float))):
             return Verdict.wrong(self.name, "return two things: the optimizer and the validation loss (a number).",
                                  ("returns",))
-        return self._verdict(model, *returned, val_batches, moved, head_before)
+        return self._verdict(model, *returned, val_batches, moved, head_before, "1.running_mean" in head_moved)
 
     def _verdict(self, model: Classifier, optimizer: torch.optim.Optimizer, val_loss: float, val_batches: list,
-                 moved: list[str], head_before: list[torch.Tensor]) -> Verdict:
+                 moved: list[str], head_before: list[torch.Tensor], head_learned_statistics: bool) -> Verdict:
+        """✓, or each symptom the run showed, numbered."""
         symptoms = []
         if moved:
-            names = ", ".join(f"backbone.{name}" for name in moved[:2])
-            symptoms.append(f"the backbone's buffers {names} changed during fine_tune: the frozen "
-                            "backbone no longer computes what it computed when it was pretrained")
-        decayed = decayed_norm_parameters(model, optimizer)
-        if decayed:
-            symptoms.append(f"your optimizer applies weight decay to the normalization parameters "
-                            f"{', '.join(decayed)}")
+            symptoms.append("the backbone no longer computes what it computed when it was pretrained: its buffers "
+                            "changed during fine_tune")
+        decayed = {id(p) for g in optimizer.param_groups if g.get("weight_decay", 0) > 0 for p in g["params"]}
+        trainable = [p for p in model.parameters() if p.requires_grad]
+        wrongly = [p for p in trainable if p.dim() < 2 and id(p) in decayed]
+        if wrongly:
+            symptoms.append(f"weight decay acts on {len(wrongly)} parameters it should leave alone")
+        if not any(p.dim() >= 2 and id(p) in decayed for p in model.head.parameters()):
+            symptoms.append("no weight of the head is decayed")
+        if not head_learned_statistics:
+            symptoms.append("the head's BatchNorm1d never computed running statistics from the new task's batches: "
+                            "it predicts with the ones it was built with")
         if all(torch.equal(a, b) for a, b in zip(head_before, model.head.parameters(), strict=True)):
             symptoms.append("the head's parameters did not change: nothing was trained")
         if abs(val_loss - _one_at_a_time(model, val_batches)) > 1e-4 * max(1.0, abs(val_loss)):
             symptoms.append("the validation loss you return is not the loss of the same model scoring the "
                             "validation samples one at a time: your score depends on how the samples are batched")
         if not symptoms:
-            return Verdict.right(self.name, "correct: the backbone computes what it did, only the head's weights "
-                                 "decay, and the validation loss is the model's as it will predict.")
+            return Verdict.right(self.name, "correct: the backbone computes what it did, the head learned with "
+                                 "decay on its weights only, and the validation loss is the model's as it will "
+                                 "predict.")
         listed = "; ".join(f"({k}) {s}" for k, s in enumerate(symptoms, 1))
         return Verdict.wrong(self.name, f"{len(symptoms)} thing(s) to repair: {listed}.", ("symptoms",))
 

@@ -43,6 +43,7 @@ class Classifier(nn.Module):
         self.head = nn.Sequential(nn.Linear(8, 16, bias=False), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 3))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Class scores (N, 3) for images (N, 3, H, W)."""
         return self.head(self.backbone(images))
 
 
@@ -60,5 +61,6 @@ def fine_tune_data() -> tuple[list, list]:
     """Training and validation batches (images, labels) of the new task: brighter, higher-contrast images."""
     gen = torch.Generator().manual_seed(16)
     def batch(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """n images (N, 3, 6, 6) and their labels (N,)."""
         return torch.randn(n, 3, 6, 6, generator=gen) * 3 + 2, torch.randint(0, 3, (n,), generator=gen)
     return [batch(16) for _ in range(6)], [batch(8) for _ in range(3)]

@@ -25,7 +25,7 @@ def test_the_dropout_prediction_matches_what_torch_does() -> None:
 
 def test_which_trap_is_answerable_from_the_model_and_every_other_trap_is_answered() -> None:
     ex = check.which_trap
-    model, clips, pad = ex.model, ex.clips, ex.pad
+    model, clips, pad = ex.model, ex.clips, ex.collate
     with torch.no_grad():
         assert (model(pad(clips[:1]))[0] - model(pad(clips))[0]).abs().max() > 0.1  # the symptom is real
         same_length = [clips[0], *(c[:, :clips[0].shape[1]] for c in clips[1:])]
@@ -64,10 +64,11 @@ def _fine_tune(decay_norms: bool, freeze_mode: bool, eval_validation: bool):
 
 def test_fine_tune_names_each_bug_by_its_symptom() -> None:
     broken = str(check.fine_tune(_fine_tune(True, False, False)))
-    assert broken.startswith("✗ fine_tune: 3 thing(s)") and "backbone.1.running_mean" in broken
+    assert broken.startswith("✗ fine_tune: 3 thing(s)") and "its buffers changed" in broken
+    assert "acts on 3 parameters it should leave alone" in broken  # the head's gamma, beta and last bias
     assert str(check.fine_tune(fieldguide.reference_fine_tune)).startswith("✓")
     assert str(check.fine_tune(_fine_tune(False, True, True))).startswith("✓")
-    only = {"backbone's buffers": _fine_tune(False, False, True), "weight decay": _fine_tune(True, True, True),
+    only = {"its buffers changed": _fine_tune(False, False, True), "leave alone": _fine_tune(True, True, True),
             "one at a time": _fine_tune(False, True, False)}
     for symptom, fn in only.items():
         verdict = str(check.fine_tune(fn))
@@ -92,3 +93,35 @@ def test_the_pretrained_classifier_is_the_same_every_time() -> None:
     a, b = fieldguide.pretrained_classifier(), fieldguide.pretrained_classifier()
     assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values(), strict=True))
     assert not a.training and copy.deepcopy(a).backbone[1].num_batches_tracked > 0
+
+
+def test_fine_tune_refuses_a_head_trained_in_eval_mode_and_decayed_biases() -> None:
+    def all_in_eval(model, batches, val_batches):
+        model.backbone.requires_grad_(False)
+        optimizer = torch.optim.AdamW(checkup.param_groups(model, weight_decay=0.05), lr=1e-2)
+        model.eval()  # the backbone stays put, but the head's BatchNorm1d never sees the new task in training mode
+        for x, y in batches:
+            loss = F.cross_entropy(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return optimizer, fieldguide._one_at_a_time(model, val_batches)
+    verdict = str(check.fine_tune(all_in_eval))
+    assert verdict.startswith("✗ fine_tune: 1 thing(s)") and "never computed running statistics" in verdict
+
+    def biases_decayed(model, batches, val_batches):
+        model.backbone.requires_grad_(False)
+        norms = set(map(id, checkup.norm_parameters(model).values()))
+        trainable = [p for p in model.parameters() if p.requires_grad]
+        groups = [{"params": [p for p in trainable if id(p) not in norms], "weight_decay": 0.05},
+                  {"params": [p for p in trainable if id(p) in norms], "weight_decay": 0.0}]
+        optimizer = torch.optim.AdamW(groups, lr=1e-2)
+        model.train()
+        model.backbone.eval()
+        for x, y in batches:
+            loss = F.cross_entropy(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return optimizer, fieldguide._one_at_a_time(model.eval(), val_batches)
+    assert "acts on 1 parameters it should leave alone" in str(check.fine_tune(biases_decayed))
