@@ -41,12 +41,22 @@ def test_which_trap_is_answerable_from_the_model_and_every_other_trap_is_answere
     assert "print(list(check.TRAPS))" in str(ex("batchnorm"))
 
 
-def _fine_tune(decay_norms: bool, freeze_mode: bool, eval_validation: bool):
+def _fine_tune(decay_norms: bool, freeze_mode: bool, eval_validation: bool, head_in_eval: bool = False,
+               decay_biases: bool = False):
+    """A learner's fine_tune with the chosen bugs (none: a right answer)."""
     def fine_tune(model, batches, val_batches):
         model.backbone.requires_grad_(False)
-        params = model.parameters() if decay_norms else checkup.param_groups(model, weight_decay=0.05)
+        trainable = [p for p in model.parameters() if p.requires_grad]
+        norms = set(map(id, checkup.norm_parameters(model).values()))
+        if decay_norms:
+            params = trainable
+        elif decay_biases:
+            params = [{"params": [p for p in trainable if id(p) not in norms], "weight_decay": 0.05},
+                      {"params": [p for p in trainable if id(p) in norms], "weight_decay": 0.0}]
+        else:
+            params = checkup.param_groups(model, weight_decay=0.05)
         optimizer = torch.optim.AdamW(params, lr=1e-2, weight_decay=0.05)
-        model.train()
+        model.train(not head_in_eval)
         if freeze_mode:
             model.backbone.eval()
         for x, y in batches:
@@ -96,32 +106,7 @@ def test_the_pretrained_classifier_is_the_same_every_time() -> None:
 
 
 def test_fine_tune_refuses_a_head_trained_in_eval_mode_and_decayed_biases() -> None:
-    def all_in_eval(model, batches, val_batches):
-        model.backbone.requires_grad_(False)
-        optimizer = torch.optim.AdamW(checkup.param_groups(model, weight_decay=0.05), lr=1e-2)
-        model.eval()  # the backbone stays put, but the head's BatchNorm1d never sees the new task in training mode
-        for x, y in batches:
-            loss = F.cross_entropy(model(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        return optimizer, fieldguide._one_at_a_time(model, val_batches)
-    verdict = str(check.fine_tune(all_in_eval))
-    assert verdict.startswith("✗ fine_tune: 1 thing(s)") and "never computed running statistics" in verdict
-
-    def biases_decayed(model, batches, val_batches):
-        model.backbone.requires_grad_(False)
-        norms = set(map(id, checkup.norm_parameters(model).values()))
-        trainable = [p for p in model.parameters() if p.requires_grad]
-        groups = [{"params": [p for p in trainable if id(p) not in norms], "weight_decay": 0.05},
-                  {"params": [p for p in trainable if id(p) in norms], "weight_decay": 0.0}]
-        optimizer = torch.optim.AdamW(groups, lr=1e-2)
-        model.train()
-        model.backbone.eval()
-        for x, y in batches:
-            loss = F.cross_entropy(model(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        return optimizer, fieldguide._one_at_a_time(model.eval(), val_batches)
-    assert "acts on 1 parameters it should leave alone" in str(check.fine_tune(biases_decayed))
+    in_eval = str(check.fine_tune(_fine_tune(False, True, True, head_in_eval=True)))  # head's BatchNorm1d never learns
+    assert in_eval.startswith("✗ fine_tune: 1 thing(s)") and "never computed running statistics" in in_eval
+    biases = str(check.fine_tune(_fine_tune(False, True, True, decay_biases=True)))  # the last Linear's bias
+    assert "acts on 1 parameters it should leave alone" in biases
