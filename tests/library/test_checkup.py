@@ -99,3 +99,12 @@ def test_checklist_finds_each_trap_once_and_a_clean_model_nothing() -> None:
         return out
     groups = checkup.param_groups(clean, 1e-4)
     assert checkup.checklist(clean, batch, torch.optim.SGD(groups, lr=0.1), evaluate_in_eval) == []
+
+
+def test_the_rms_norm_rule_of_this_torch_is_what_its_rms_norm_does() -> None:
+    from normlab.versions import rms_norm_upcasts
+
+    x = torch.randn(2, 512, generator=torch.Generator().manual_seed(4)) * 300
+    overflows = checkup.half_precision_error(lambda t: F.rms_norm(t, (512,), eps=1e-6), x) > 1e-2
+    assert overflows != rms_norm_upcasts()
+    assert not rms_norm_upcasts((2, 4)) and rms_norm_upcasts((2, 5)) and rms_norm_upcasts((2, 13))
