@@ -1,10 +1,10 @@
 """Point normlab at a model: one forward pass with hooks, one row per normalization layer, and the traps it shows.
 
-`audit(model, *example_inputs)` runs model(*example_inputs) once (no gradients; running statistics put back as they
-were) and returns an `AuditReport`: per layer its type, the input shape it saw, the dims it reduces over, the values
-behind each mean and variance, its mode and whether its weight and bias are frozen. `.warnings` names, with the fix,
-each trap of the course that one forward pass can reveal (normlab.auditrules; the report is normlab.auditreport). In a
-notebook the report shows as an HTML table, in a terminal as text.
+`audit(model, *example_inputs)` runs model(*example_inputs) once (no gradients; running statistics and modes put
+back as they were) and returns an `AuditReport`: per layer its type, the input shape it saw, the dims it reduces
+over, the values behind each mean and variance, its mode and whether its weight and bias are frozen. `.warnings`
+names, with the fix, each trap of the course that one forward pass can reveal (normlab.auditrules; the report is
+normlab.auditreport). In a notebook the report shows as an HTML table, in a terminal as text.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ FEATURES_LAST = (nn.Linear, nn.Embedding, *LAST_DIMS_KINDS)
 CHANNELS_FIRST = (nn.modules.conv._ConvNd, *BATCH_KINDS, *INSTANCE_KINDS, *GROUP_KINDS)
 ELEMENTWISE = (nn.ReLU, nn.GELU, nn.SiLU, nn.Tanh, nn.Sigmoid, nn.LeakyReLU, nn.Dropout, nn.Identity)
 DROPOUTS = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d)
+# Layers whose statistics on (N, C, L) run over L, where a padded sequence's zeros end up.
+OVER_LENGTH = (nn.BatchNorm1d, nn.InstanceNorm1d, nn.GroupNorm, nlnn.BatchNorm1d, nlnn.InstanceNorm1d, nlnn.GroupNorm)
 FIT_VALUES = 16  # values per channel the input needs before its statistics are compared with the running ones
 
 
@@ -120,9 +122,7 @@ class _Layouts:
 def _zero_positions(module: nn.Module, x: torch.Tensor) -> int:
     """For a BatchNorm1d, InstanceNorm1d or GroupNorm on (N, C, L): the positions 0 in every channel when they end
     their sequences, as padding does (at least 2 of them; the zeros a ReLU leaves are scattered)."""
-    over_length = (nn.BatchNorm1d, nn.InstanceNorm1d, nn.GroupNorm, nlnn.BatchNorm1d, nlnn.InstanceNorm1d,
-                   nlnn.GroupNorm)
-    if not isinstance(module, over_length) or x.dim() != 3 or x.shape[1] < 2:
+    if not isinstance(module, OVER_LENGTH) or x.dim() != 3 or x.shape[1] < 2:
         return 0
     zero = (x == 0).all(dim=1)                                       # (N, L)
     suffix = zero.flip(1).int().cumprod(1).flip(1).bool()           # zero from here to the end of the sequence
@@ -137,10 +137,10 @@ def _fit(module: nn.Module, x: torch.Tensor) -> tuple[float, float, bool] | None
     if mean is None or var is None or module.training or isinstance(module, INSTANCE_KINDS):
         return None
     xs = x.detach().double().transpose(0, 1).reshape(x.shape[1], -1)  # (C, everything else)
-    shift = ((xs.mean(1) - mean.double()).abs() / (var.double() + module.eps).sqrt()).median().item()
-    ratio = (xs.var(1, unbiased=False) / (var.double() + module.eps)).median().item()
-    if xs.shape[1] < FIT_VALUES:  # too few values per channel to judge the fit
-        shift = ratio = math.nan
+    shift = ratio = math.nan  # too few values per channel to judge the fit
+    if xs.shape[1] >= FIT_VALUES:
+        shift = ((xs.mean(1) - mean.double()).abs() / (var.double() + module.eps).sqrt()).median().item()
+        ratio = (xs.var(1, unbiased=False) / (var.double() + module.eps)).median().item()
     tracked = getattr(module, "num_batches_tracked", None)
     untouched = (tracked is not None and int(tracked) == 0 and bool((mean == 0).all()) and bool((var == 1).all()))
     return shift, ratio, untouched
@@ -181,9 +181,8 @@ def audit(model: nn.Module, *example_inputs: object) -> AuditReport:
     hooks += [m.register_forward_hook(layouts.hook) for m in model.modules()]
     hooks += [m.register_forward_hook(layouts.producer(name)) for name, m in model.named_modules()
               if isinstance(m, (nn.Linear, nn.modules.conv._ConvNd, *DROPOUTS))]
-    saved = {name: b.clone() for name, b in model.named_buffers()}  # a forward in train mode moves running stats
     try:
-        with torch.no_grad():
+        with frozen.kept_as_is(model), torch.no_grad():  # a forward in train mode moves running stats
             model(*example_inputs)
     except Exception as err:
         raise ValueError(f"audit: the model did not run on the example inputs: {type(err).__name__}: {err}\n"
@@ -191,9 +190,6 @@ def audit(model: nn.Module, *example_inputs: object) -> AuditReport:
     finally:
         for h in hooks:
             h.remove()
-        with torch.no_grad():
-            for name, b in model.named_buffers():
-                b.copy_(saved[name])
     rows = tuple(_row(*entry) for entry in seen)
     warnings = (w for entry, row in zip(seen, rows, strict=True) for w in warnings_for(row, entry[1]))
     return AuditReport(rows, tuple(warnings))

@@ -14,9 +14,10 @@ import torch
 from torch import nn
 
 from normlab.auditing import NORM_KINDS, audit
+from normlab.frozen import kept_as_is
 
-__all__ = ["norm_parameters", "decayed_norm_parameters", "param_groups", "watch_running_stats", "batch_coupling",
-           "half_precision_error", "checklist"]
+__all__ = ["norm_parameters", "decayed_parameters", "decayed_norm_parameters", "param_groups", "watch_running_stats",
+           "batch_coupling", "half_precision_error", "checklist"]
 
 
 def norm_parameters(model: nn.Module) -> dict[str, nn.Parameter]:
@@ -25,9 +26,14 @@ def norm_parameters(model: nn.Module) -> dict[str, nn.Parameter]:
             if isinstance(m, NORM_KINDS) for p_name, p in m.named_parameters(recurse=False)}
 
 
+def decayed_parameters(optimizer: torch.optim.Optimizer) -> set[int]:
+    """The ids of the parameters the optimizer's groups apply weight decay to."""
+    return {id(p) for group in optimizer.param_groups if group.get("weight_decay", 0) > 0 for p in group["params"]}
+
+
 def decayed_norm_parameters(model: nn.Module, optimizer: torch.optim.Optimizer) -> list[str]:
     """Names of the trainable normalization parameters the optimizer applies weight decay to (empty: none)."""
-    decayed = {id(p) for group in optimizer.param_groups if group.get("weight_decay", 0) > 0 for p in group["params"]}
+    decayed = decayed_parameters(optimizer)
     return [name for name, p in norm_parameters(model).items() if id(p) in decayed and p.requires_grad]
 
 
@@ -56,15 +62,11 @@ def batch_coupling(model: nn.Module, x: torch.Tensor, sample: int = 0, seed: int
     (same mean and spread): max |difference|. 0 means the sample is computed alone; the buffers are put back."""
     if x.dim() < 2 or x.shape[0] < 2:
         raise ValueError(f"batch_coupling needs a batch of at least 2 samples along dim 0, got shape {tuple(x.shape)}.")
-    saved = {name: b.clone() for name, b in model.named_buffers()}
     others = torch.randn(x.shape, generator=torch.Generator().manual_seed(seed), dtype=x.dtype)
     swapped = others * x.std() + x.mean()
     swapped[sample] = x[sample]
-    try:
+    with kept_as_is(model):
         return (model(x)[sample] - model(swapped)[sample]).abs().max().item()
-    finally:
-        for name, b in model.named_buffers():
-            b.copy_(saved[name])
 
 
 @torch.no_grad()
@@ -84,9 +86,7 @@ def checklist(model: nn.Module, batch: torch.Tensor, optimizer: torch.optim.Opti
     if optimizer is not None and (decayed := decayed_norm_parameters(model, optimizer)):
         found.append(f"the optimizer decays the normalization parameters {', '.join(decayed)} "
                      "(decay_on_norm_parameters): give them a group with weight_decay=0 (checkup.param_groups).")
-    modes = [m.training for m in model.modules()]
-    saved = {name: b.clone() for name, b in model.named_buffers()}
-    try:
+    with kept_as_is(model):
         if evaluate is not None:
             with watch_running_stats(model) as moved:
                 evaluate(model)
@@ -96,12 +96,6 @@ def checklist(model: nn.Module, batch: torch.Tensor, optimizer: torch.optim.Opti
                              "mode back.")
         model.eval()
         coupling = batch_coupling(model, batch)
-    finally:
-        for m, mode in zip(model.modules(), modes, strict=True):
-            m.training = mode
-        with torch.no_grad():
-            for name, b in model.named_buffers():
-                b.copy_(saved[name])
     if coupling > 1e-5:
         found.append(f"in eval mode, a sample's output still changes with the other samples of its batch (by up to "
                      f"{coupling:.2g}): a layer computes across the batch at prediction time (eval_batch_statistics).")

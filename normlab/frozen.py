@@ -5,11 +5,14 @@ weight, bias and running statistics are buffers (no optimizer sees them, no forw
 is the eval-mode BatchNorm whatever `.train()` says. `recalibrate` recomputes every BatchNorm's running statistics
 as the plain average over a pass of data (momentum=None), as `torch.optim.swa_utils.update_bn` does.
 `pretrained()` and `fine_tune_step(model)` are the small network and the training step notebook 10 freezes it for.
+`kept_as_is(model)` runs a block that may change a model (a forward in training mode, a learner's code) and puts
+every buffer and every module's mode back after it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 import torch
 import torch.nn.functional as F
@@ -18,7 +21,7 @@ from torch import nn
 from normlab.stats import eval_scale_shift
 from normlab.swap import swap_modules
 
-__all__ = ["FrozenBatchNorm2d", "freeze_batchnorm", "recalibrate", "pretrained", "fine_tune_step"]
+__all__ = ["FrozenBatchNorm2d", "freeze_batchnorm", "recalibrate", "kept_as_is", "pretrained", "fine_tune_step"]
 
 
 class FrozenBatchNorm2d(nn.Module):
@@ -91,6 +94,21 @@ def recalibrate(model: nn.Module, batches: Iterable) -> nn.Module:
     for m, momentum in zip(norms, momenta, strict=True):
         m.momentum = momentum
     return model.train(was_training)
+
+
+@contextmanager
+def kept_as_is(model: nn.Module) -> Iterator[None]:
+    """Run the block, then put back every buffer (running statistics, num_batches_tracked) and every module's mode."""
+    buffers = {name: b.clone() for name, b in model.named_buffers()}
+    modes = [m.training for m in model.modules()]
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            for name, b in model.named_buffers():
+                b.copy_(buffers[name])
+        for m, mode in zip(model.modules(), modes, strict=True):
+            m.training = mode
 
 
 def pretrained(seed: int = 10) -> nn.Sequential:

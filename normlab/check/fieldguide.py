@@ -15,7 +15,8 @@ from torch import nn
 
 from normlab.check.exercise import Exercise, prediction
 from normlab.check.verdict import Outcome, Verdict
-from normlab.checkup import param_groups, watch_running_stats
+from normlab.checkup import decayed_parameters, param_groups, watch_running_stats
+from normlab.frozen import kept_as_is
 from normlab.lessons.fieldguide import Classifier, clips, fine_tune_data, keyword_model, pad, pretrained_classifier
 
 __all__ = ["TRAPS", "predict_dropout_variance", "which_trap", "fine_tune"]
@@ -127,7 +128,7 @@ class FineTuneBug:
         if moved:
             symptoms.append("the backbone no longer computes what it computed when it was pretrained: its buffers "
                             "changed during fine_tune")
-        decayed = {id(p) for g in optimizer.param_groups if g.get("weight_decay", 0) > 0 for p in g["params"]}
+        decayed = decayed_parameters(optimizer)
         trainable = [p for p in model.parameters() if p.requires_grad]
         wrongly = [p for p in trainable if p.dim() < 2 and id(p) in decayed]
         if wrongly:
@@ -156,12 +157,10 @@ class FineTuneBug:
 @torch.no_grad()
 def _one_at_a_time(model: nn.Module, val_batches: list) -> float:
     """The mean over batches of the mean loss, each sample scored alone in eval mode (the mode put back after)."""
-    was_training = [m.training for m in model.modules()]
-    model.eval()
-    losses = [torch.stack([F.cross_entropy(model(x[i:i + 1]), y[i:i + 1]) for i in range(len(x))]).mean().item()
-              for x, y in val_batches]
-    for m, mode in zip(model.modules(), was_training, strict=True):
-        m.training = mode
+    with kept_as_is(model):
+        model.eval()
+        losses = [torch.stack([F.cross_entropy(model(x[i:i + 1]), y[i:i + 1]) for i in range(len(x))]).mean().item()
+                  for x, y in val_batches]
     return sum(losses) / len(losses)
 
 

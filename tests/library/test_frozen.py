@@ -20,3 +20,17 @@ def test_half_precision_input_is_computed_in_float32_and_rounded_once(dtype):
     assert out.dtype == torch.float32  # the dtype the input and the float32 buffers make, as torch's promotion gives
     want = bn(x.float())
     assert (out - want).abs().max() < 1e-5  # one rounding, in float32: the half input is exact in float32
+
+
+def test_kept_as_is_puts_buffers_and_modes_back_even_after_an_error() -> None:
+    from normlab.frozen import kept_as_is
+
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)).eval()
+    model[1].train()  # a mixed mode, as a frozen part leaves it
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises(RuntimeError, match="the block failed"), kept_as_is(model):
+        model.train()
+        model(torch.randn(8, 3) * 3 + 1)  # training mode: the running statistics move
+        raise RuntimeError("the block failed")
+    assert [m.training for m in model.modules()] == [False, False, True]
+    assert all(torch.equal(state[k], v) for k, v in model.state_dict().items())
