@@ -43,7 +43,13 @@ lint: setup ## ruff over normlab/, tests/, tools/, benchmarks/ and the notebooks
 # One torch thread per process: two pytest workers (each with a kernel) already fill both cores, and
 # oversubscribed threads make small torch ops crawl. No printed number depends on it: make test-portable checks.
 test: setup lint ## lint, then unit, nbval (every notebook) and browser tests in one pytest run
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(NBVAL) tests notebooks
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(NBVAL) \
+		--ignore=tests/browser/web tests notebooks
+
+# The instructor's web tools in Chromium (tests/browser/web): the site, the live slides, the accessibility audit.
+.PHONY: test-web
+test-web: setup $(ASSETS)/.stamp ## build the site and live slides and check them in Chromium, with axe-core's audit
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest tests/browser/web
 
 # The stored outputs must hold on every CPU: the same strict nbval under the numeric paths torch can take (its kernels'
 # vector ISA, oneDNN's, MKL's code path, 1 or 2 threads). tools/portable.py lists them; the README says why.
@@ -69,22 +75,22 @@ test-matrix: dist ## the wheel on Py 3.11/torch 2.4, Py 3.12/torch 2.14, Py 3.13
 bench: setup ## time normlab vs torch kernels, widget redraws, the nbval suite, import; writes build/bench.json
 	$(BIN)/python -m benchmarks.bench
 
-# Instructor's tools. The pages and slides are built from the notebooks' stored outputs (nothing is executed) and
-# load every script from build/vendor/, copied from pinned npm tarballs fetched once (tools/web-assets.lock).
+# Instructor's tools. The slides and the site are built from the notebooks' stored outputs (nothing is executed) and
+# load every script and font from their own folder, copied from pinned npm tarballs fetched once (tools/web-assets.lock).
 ASSETS := $(VENV)/web-assets
-.PHONY: web-assets slides html refresh
+.PHONY: web-assets slides site refresh
 
 $(ASSETS)/.stamp: tools/web-assets.lock tools/web_assets.py | $(STAMP)
 	$(BIN)/python tools/web_assets.py $(ASSETS)
 	@touch $@
 
-web-assets: $(ASSETS)/.stamp ## fetch reveal.js, MathJax, require.js, jQuery, the widget HTML manager (npm, pinned; once)
+web-assets: $(ASSETS)/.stamp ## fetch reveal.js, MathJax, require.js, jQuery, the widget manager, fonts, axe-core (npm, pinned; once)
 
 slides: setup $(ASSETS)/.stamp ## offline reveal.js slides of every notebook: build/slides/NN_*.slides.html
 	$(BIN)/python tools/export_static.py slides notebooks build $(ASSETS)
 
-html: setup $(ASSETS)/.stamp ## offline static HTML of every notebook with outputs: build/html/index.html
-	$(BIN)/python tools/export_static.py html notebooks build $(ASSETS)
+site: setup $(ASSETS)/.stamp ## the course website (Sphinx + myst-nb, offline, searchable): build/site/index.html
+	$(BIN)/python tools/site.py notebooks build $(ASSETS)
 
 refresh: setup ## maintainers: re-execute notebooks in place (NB=notebooks/x.ipynb for one); refuses uncommitted ones
 	$(BIN)/python tools/refresh_notebooks.py $(NB)

@@ -1,9 +1,9 @@
-"""Offline static copies of the notebooks, from their stored outputs (nothing is executed, notebooks/ is only read).
+"""Offline reveal.js slides of the notebooks, from their stored outputs (nothing is executed, notebooks/ is only read).
 
-Usage: python tools/export_static.py {html,slides} NOTEBOOKS BUILD ASSETS
-  html   -> BUILD/html/NN_name.html and BUILD/html/index.html (links to the pages and, if built, the slides)
-  slides -> BUILD/slides/NN_name.slides.html (reveal.js; a cell's slideshow.slide_type starts slides)
-Every script and font the pages load (reveal.js, require.js, jQuery, MathJax, the ipywidgets HTML manager that draws
+Usage: python tools/export_static.py slides NOTEBOOKS BUILD ASSETS
+  -> BUILD/slides/NN_name.slides.html (a cell's slideshow.slide_type starts slides)
+The course website is tools/site.py (Sphinx + myst-nb); live slides with working widgets are tools/present.py.
+Every script and font the slides load (reveal.js, require.js, jQuery, MathJax, the ipywidgets HTML manager that draws
 each widget's saved state, figure included; DejaVu Sans and Sans Mono) is copied from ASSETS (make web-assets) into
 BUILD/vendor and linked relatively, so the pages open from disk or a USB stick with no network and look the same on
 every machine.
@@ -11,15 +11,13 @@ every machine.
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
-from html import escape
 from pathlib import Path
 
-from nbconvert import HTMLExporter, SlidesExporter
+from nbconvert import SlidesExporter
 
-__all__ = ["SLIDE_WIDTH", "SLIDE_HEIGHT", "FONTS_CSS", "export", "write_index"]
+__all__ = ["SLIDE_WIDTH", "SLIDE_HEIGHT", "SLIDE_CSS", "FONTS_CSS", "export"]
 
 VENDOR = "../vendor"
 # Slides are laid out on a 1280 x 800 frame (a common projector resolution); reveal.js scales the frame to the screen.
@@ -64,67 +62,36 @@ def _copy_assets(assets: Path, build: Path) -> None:
     shutil.copytree(assets, build / "vendor", dirs_exist_ok=True, ignore=shutil.ignore_patterns(".stamp"))
 
 
-def _exporter(kind: str) -> HTMLExporter:
-    # "white" uses its bundled font (other themes @import Google Fonts); long slides scroll instead of clipping
-    if kind == "slides":
-        exporter = SlidesExporter(reveal_theme="white", reveal_scroll=False, reveal_width=str(SLIDE_WIDTH),
-                                  reveal_height=str(SLIDE_HEIGHT))
-    else:
-        exporter = HTMLExporter(template_name="lab")
+def _exporter() -> SlidesExporter:
+    # "white" uses its bundled font (other themes @import Google Fonts)
+    exporter = SlidesExporter(reveal_theme="white", reveal_scroll=False, reveal_width=str(SLIDE_WIDTH),
+                              reveal_height=str(SLIDE_HEIGHT))
     exporter.require_js_url = f"{VENDOR}/requirejs/require.js"
     exporter.jquery_url = f"{VENDOR}/jquery/dist/jquery.min.js"
     exporter.mathjax_url = f"{VENDOR}/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"
     exporter.widget_renderer_url = f"{VENDOR}/@jupyter-widgets/html-manager/dist/embed-amd.js"
     exporter.mermaid_js_url = MERMAID_STUB
-    if kind == "slides":
-        exporter.reveal_url_prefix = f"{VENDOR}/reveal.js"
+    exporter.reveal_url_prefix = f"{VENDOR}/reveal.js"
     return exporter
 
 
-def export(kind: str, notebooks: Path, build: Path, assets: Path) -> list[Path]:
-    """Write one page (or slide deck) per notebook into build/<kind>/ and return their paths."""
+def export(notebooks: Path, build: Path, assets: Path) -> list[Path]:
+    """Write one slide deck per notebook into build/slides/ and return their paths."""
     _copy_assets(assets, build)
-    out_dir, exporter = build / kind, _exporter(kind)
+    out_dir, exporter = build / "slides", _exporter()
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for nb in sorted(notebooks.glob("*.ipynb")):
         body, _ = exporter.from_filename(str(nb))
-        body = body.replace("</head>", FONTS_CSS + (SLIDE_CSS if kind == "slides" else "") + "</head>", 1)
-        target = out_dir / (nb.stem + (".slides.html" if kind == "slides" else ".html"))
+        body = body.replace("</head>", FONTS_CSS + SLIDE_CSS + "</head>", 1)
+        target = out_dir / (nb.stem + ".slides.html")
         target.write_text(body, encoding="utf-8")
         written.append(target)
-        print(f"{kind}: {nb} -> {target}")
+        print(f"slides: {nb} -> {target}")
     return written
 
 
-def _title(nb: Path) -> str:
-    for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
-        if cell["cell_type"] == "markdown":
-            first = "".join(cell["source"]).strip().splitlines()[0]
-            return first.lstrip("# ").strip()
-    return nb.stem
-
-
-def write_index(notebooks: Path, build: Path) -> Path:
-    """build/html/index.html: every notebook's title, its page and its slides."""
-    rows = []
-    for nb in sorted(notebooks.glob("*.ipynb")):
-        slides = f" · <a href='../slides/{nb.stem}.slides.html'>slides</a>"
-        rows.append(f"<li><a href='{nb.stem}.html'>{escape(_title(nb))}</a> <small>({nb.name}{slides})</small></li>")
-    page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>normlab notebooks</title>"
-            "<style>body{font:18px/1.5 sans-serif;max-width:50em;margin:2em auto}small{color:#555}</style></head>"
-            "<body><h1>normlab notebooks</h1><p>Static copies with their outputs (widgets show their saved state; "
-            "run <code>make lab</code> to move them). Slides need <code>make slides</code>.</p>"
-            f"<ol>{''.join(rows)}</ol></body></html>\n")
-    target = build / "html" / "index.html"
-    target.write_text(page, encoding="utf-8")
-    return target
-
-
 if __name__ == "__main__":
-    if len(sys.argv) != 5 or sys.argv[1] not in ("html", "slides"):
+    if len(sys.argv) != 5 or sys.argv[1] != "slides":
         sys.exit(__doc__)
-    kind, notebooks, build, assets = sys.argv[1], *map(Path, sys.argv[2:])
-    export(kind, notebooks, build, assets)
-    if kind == "html":
-        print(f"html: index -> {write_index(notebooks, build)}")
+    export(*map(Path, sys.argv[2:]))

@@ -1,4 +1,6 @@
-"""Fetch the pinned JavaScript for offline slides and HTML (tools/web-assets.lock) from the npm registry, once.
+"""Fetch the pinned JavaScript and fonts for the slides, the site and the accessibility check from npm, once.
+
+The pins are in tools/web-assets.lock.
 
 Usage: python tools/web_assets.py DEST    (make web-assets; DEST is .venv/web-assets)
 Each tarball comes from `npm pack`, is checked against the integrity in the lock, and only the listed paths are kept.

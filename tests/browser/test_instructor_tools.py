@@ -1,9 +1,8 @@
-"""The instructor's tools: offline static HTML and slides (opened in Chromium with the network cut), and the
-maintainers' refresh that never overwrites uncommitted notebooks."""
+"""The instructor's tools: offline slides (opened in Chromium with the network cut), and the maintainers' refresh that
+never overwrites uncommitted notebooks. The website and the live slides have their own test files."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -13,16 +12,9 @@ from typing import Any
 
 import pytest
 from browser_lab import NOTEBOOKS, REPO
+from browser_static import ASSETS, open_offline, tool
 
 TOOLS = REPO / "tools"
-ASSETS = REPO / ".venv" / "web-assets"
-
-
-def _tool(name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _widget_notebook() -> Path:
@@ -32,48 +24,30 @@ def _widget_notebook() -> Path:
     pytest.skip("no notebook with saved widget state to export")
 
 
-def _open_offline(browser: Any, page_path: Path) -> tuple[Any, Any, list[str], list[str]]:
-    """Open a file:// page with every non-file request aborted and recorded, and collect script errors."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    outside, errors = [], []
-    context.route(lambda url: not url.startswith(("file:", "data:", "blob:")),
-                  lambda route: (outside.append(route.request.url), route.abort()))
-    page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(page_path.as_uri())
-    return context, page, outside, errors
-
-
 @pytest.mark.skipif(not (ASSETS / ".stamp").exists(), reason="offline web assets missing: run `make web-assets`")
-@pytest.mark.parametrize("kind", ["html", "slides"])
-def test_static_export_works_offline(kind: str, browser: Any, tmp_path: Path) -> None:
-    """A notebook's page/slides load no outside URL, draw its widgets from their saved state, and raise nothing."""
+def test_slides_work_offline(browser: Any, tmp_path: Path) -> None:
+    """A notebook's slides load no outside URL, draw its widgets from their saved state, and raise nothing."""
     source = tmp_path / "notebooks"
     source.mkdir()
     nb = shutil.copy(_widget_notebook(), source)
     before = Path(nb).read_bytes()
-    exporter = _tool("export_static")
-    (page_path,) = exporter.export(kind, source, tmp_path / "build", ASSETS)
-    if kind == "html":
-        assert "index.html" in exporter.write_index(source, tmp_path / "build").name
+    (page_path,) = tool("export_static").export(source, tmp_path / "build", ASSETS)
     assert Path(nb).read_bytes() == before, "exporting must only read the notebook"
-    context, page, outside, errors = _open_offline(browser, page_path)
+    context, page, outside, errors = open_offline(browser, page_path.as_uri())
     try:
         widgets = page.locator(".jupyter-widgets[class*='normlab-']:not(.normlab-output)")
         page.wait_for_function("() => typeof MathJax !== 'undefined' && document.querySelector('.jupyter-widgets')",
                                timeout=30_000)
         assert widgets.count() >= 1
         assert page.get_by_text("Error displaying widget").count() == 0
-        if kind == "slides":
-            page.wait_for_selector(".reveal.ready", state="attached", timeout=30_000)
-            assert page.locator(".reveal .slides > section").count() > 1, "sections should become slides"
+        page.wait_for_selector(".reveal.ready", state="attached", timeout=30_000)
+        assert page.locator(".reveal .slides > section").count() > 1, "sections should become slides"
         figures = page.locator("img.normlab-output-figure")
         drawn = "async (img) => getComputedStyle(img).display === 'none' || (await img.decode(), img.naturalWidth > 0)"
         for i in range(figures.count()):
             assert figures.nth(i).evaluate(drawn), f"widget figure {i} is shown but not drawn"
-        assert outside == [], f"the {kind} export asked the network for {outside}"
-        assert errors == [], f"script errors in the {kind} export: {errors}"
+        assert outside == [], f"the slides asked the network for {outside}"
+        assert errors == [], f"script errors in the slides: {errors}"
     finally:
         context.close()
 
@@ -142,8 +116,8 @@ SLIDE_MARGIN = 40
 def test_every_slide_fits_the_projector_frame(browser: Any, tmp_path: Path) -> None:
     """At the documented 1280 x 800 frame every slide of every notebook fits with a margin, measured with the
     project's fonts after MathJax has typeset the formulas."""
-    exporter = _tool("export_static")
-    decks = exporter.export("slides", NOTEBOOKS, tmp_path / "build", ASSETS)
+    exporter = tool("export_static")
+    decks = exporter.export(NOTEBOOKS, tmp_path / "build", ASSETS)
     context = browser.new_context(viewport={"width": exporter.SLIDE_WIDTH, "height": exporter.SLIDE_HEIGHT})
     context.route(lambda url: not url.startswith(("file:", "data:", "blob:")), lambda route: route.abort())
     try:
