@@ -78,7 +78,7 @@ bench: setup ## time normlab vs torch kernels, widget redraws, the nbval suite, 
 # Instructor's tools. The slides and the site are built from the notebooks' stored outputs (nothing is executed) and
 # load every script and font from their own folder, copied from pinned npm tarballs fetched once (tools/web-assets.lock).
 ASSETS := $(VENV)/web-assets
-.PHONY: web-assets slides site refresh
+.PHONY: web-assets slides site present refresh
 
 $(ASSETS)/.stamp: tools/web-assets.lock tools/web_assets.py | $(STAMP)
 	$(BIN)/python tools/web_assets.py $(ASSETS)
@@ -88,6 +88,10 @@ web-assets: $(ASSETS)/.stamp ## fetch reveal.js, MathJax, require.js, jQuery, th
 
 slides: setup $(ASSETS)/.stamp ## offline reveal.js slides of every notebook: build/slides/NN_*.slides.html
 	$(BIN)/python tools/export_static.py slides notebooks build $(ASSETS)
+
+present: setup $(ASSETS)/.stamp ## live slides with working widgets (Voila, 127.0.0.1, token): make present NB=notebooks/09_*.ipynb
+	$(if $(NB),,$(error make present needs a notebook: make present NB=notebooks/09_group_instance_rms_norm.ipynb))
+	$(BIN)/python tools/present.py $(NB) build $(ASSETS)
 
 site: setup $(ASSETS)/.stamp ## the course website (Sphinx + myst-nb, offline, searchable): build/site/index.html
 	$(BIN)/python tools/site.py notebooks build $(ASSETS)

@@ -17,14 +17,14 @@ from pathlib import Path
 
 from nbconvert import SlidesExporter
 
-__all__ = ["SLIDE_WIDTH", "SLIDE_HEIGHT", "SLIDE_CSS", "FONTS_CSS", "export"]
+__all__ = ["SLIDE_WIDTH", "SLIDE_HEIGHT", "SLIDE_RULES", "SLIDE_CSS", "FONTS_CSS", "fonts_css", "export"]
 
 VENDOR = "../vendor"
 # Slides are laid out on a 1280 x 800 frame (a common projector resolution); reveal.js scales the frame to the screen.
 SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 800
 # What makes a cell fit that frame: code and printed output wrap at the frame's edge instead of running off it
 # (the notebooks' lines are at most 120 characters), and pictures are scaled to the frame, keeping their proportions.
-SLIDE_CSS = f"""<style>
+SLIDE_RULES = f"""
 .reveal .jp-InputArea-editor pre, .reveal .jp-OutputArea-output pre {{
   white-space: pre-wrap; overflow-wrap: break-word; }}
 .reveal .jp-OutputArea-output img, .reveal .jp-OutputArea-output svg {{
@@ -32,8 +32,8 @@ SLIDE_CSS = f"""<style>
 .reveal .jp-OutputArea-output img[src^="data:image/svg"] {{ height: {SLIDE_HEIGHT - 360}px; object-fit: contain; }}
 .reveal .jp-Cell {{ max-width: {SLIDE_WIDTH - 40}px; }}
 .reveal .slides {{ text-align: left; }}
-</style>
 """
+SLIDE_CSS = f"<style>{SLIDE_RULES}</style>\n"
 # Every page uses the project's own fonts (DejaVu Sans and Sans Mono from a pinned npm package, copied into
 # build/vendor), never the machine's: a slide's height depends on its fonts, and so does whether it fits the frame.
 # The pictures' inline SVG names 'DejaVu Sans' too, so it draws with the same font.
@@ -42,15 +42,21 @@ _FACES = [("DejaVu Sans", "DejaVuSans", ""), ("DejaVu Sans", "DejaVuSans-Bold", 
           ("DejaVu Sans", "DejaVuSans-BoldOblique", "font-weight: bold; font-style: italic;"),
           ("DejaVu Sans Mono", "DejaVuSansMono", ""), ("DejaVu Sans Mono", "DejaVuSansMono-Bold", "font-weight: bold;"),
           ("DejaVu Sans Mono", "DejaVuSansMono-Oblique", "font-style: italic;")]
-FONTS_CSS = "<style>\n" + "".join(
-    f"@font-face {{ font-family: '{family}'; src: url('{VENDOR}/dejavu-fonts-ttf/ttf/{file}.ttf'); {extra} }}\n"
-    for family, file, extra in _FACES) + """:root {
+
+
+def fonts_css(prefix: str) -> str:
+    """@font-face rules for the project's fonts under prefix/dejavu-fonts-ttf, and the page's font families."""
+    return "".join(
+        f"@font-face {{ font-family: '{family}'; src: url('{prefix}/dejavu-fonts-ttf/ttf/{file}.ttf'); {extra} }}\n"
+        for family, file, extra in _FACES) + """:root {
   --jp-ui-font-family: 'DejaVu Sans', sans-serif; --jp-content-font-family: 'DejaVu Sans', sans-serif;
   --jp-code-font-family: 'DejaVu Sans Mono', monospace; }
 body, .reveal, .reveal h1, .reveal h2, .reveal h3, .reveal h4 { font-family: 'DejaVu Sans', sans-serif; }
 .reveal pre, .reveal code, pre, code { font-family: 'DejaVu Sans Mono', monospace; }
-</style>
 """
+
+
+FONTS_CSS = f"<style>\n{fonts_css(VENDOR)}</style>\n"
 # The reveal template imports mermaid unconditionally; the notebooks draw no mermaid diagrams, so a stub will do.
 # A data: URL, because browsers refuse module imports from file:// pages.
 MERMAID_STUB = "data:text/javascript,export%20default%20%7Binitialize()%7B%7D%2Crun()%7B%7D%7D%3B"

@@ -23,7 +23,9 @@ LOCAL = ("file:", "data:", "blob:", "http://127.0.0.1:")
 
 
 def tool(name: str) -> Any:
-    """tools/<name>.py as a module (tools/ is not a package)."""
+    """tools/<name>.py as a module (tools/ is not a package; its scripts import each other by name)."""
+    if str(REPO / "tools") not in sys.path:
+        sys.path.insert(0, str(REPO / "tools"))
     spec = importlib.util.spec_from_file_location(name, REPO / "tools" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
