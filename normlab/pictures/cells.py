@@ -15,8 +15,12 @@ from normlab.layouts import layout_of, parse_layout
 from normlab.pictures import style
 from normlab.pictures.svg import rect, svg, text, text_width
 
-__all__ = ["Block", "letters_for", "check_drawable", "number_format", "plan_panels", "cell_colours", "grids_svg"]
+__all__ = ["Block", "letters_for", "check_drawable", "number_format", "plan_panels", "cell_colours", "grids_svg",
+           "GROUPS_DESC"]
 
+# Colour is never the only cue: every cell also carries its group's number, small, in its top-left corner.
+GROUPS_DESC = ("Each cell shows one value; the small number in its corner is its group, and its colour the "
+               "group's colour: cells with the same number share one mean and variance.")
 Block = tuple[torch.Tensor, torch.Tensor, str]  # (values, group id of every value, header above the block)
 _W, _H, _GAP_X, _GAP_Y, _LABEL, _CAPTION, _BETWEEN = 42, 26, 14, 30, 26, 16, 36  # px at SCALE 1
 
@@ -82,7 +86,8 @@ def _block(x: torch.Tensor, groups: torch.Tensor, letters: Sequence[str], header
             for c in range(w):
                 cx, cy = px + c * _W, py + r * _H
                 out.append(rect(cx, cy, _W, _H, colours[int(ids[r, c])], "white", 2, cls="cell"))
-                out.append(text(cx + _W / 2, cy + _H / 2 + 4, fmt.format(float(grid[r, c])), 12, cls="cell"))
+                out.append(text(cx + _W / 2 + 3, cy + _H / 2 + 5, fmt.format(float(grid[r, c])), 12, cls="cell"))
+                out.append(text(cx + 2.5, cy + 8, str(int(ids[r, c])), 7, "start", "#333", cls="group"))
         if k % cols == 0:
             out += [text(px - 4, py + r * _H + _H / 2 + 4, f"{row_name}{r}", 10, "end", "#595959") for r in range(h)]
         if k // cols == rows - 1:
@@ -108,4 +113,5 @@ def grids_svg(blocks: Sequence[Block], *, layout: str | None = None, title: str 
     width = max(blocks_w, max((text_width(ln, 14) + 20 for ln in lines), default=0))
     heads = "".join(text(width / 2, 22 + 18 * i, ln, 14) for i, ln in enumerate(lines))
     grids = f"<g transform='translate({(width - blocks_w) / 2:.1f} 0)'>{''.join(parts)}</g>"
-    return svg(width, top + height + 6, heads + grids)
+    return svg(width, top + height + 6, heads + grids, title.replace("\n", "; ") or "a tensor's values by group",
+               GROUPS_DESC)

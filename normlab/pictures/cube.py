@@ -12,7 +12,11 @@ from normlab.lessons.cube import NORMS, cube_groups
 from normlab.pictures.cells import cell_colours
 from normlab.pictures.svg import Picture, svg, text, text_width
 
-__all__ = ["cube_svg", "cube_picture", "family_picture"]
+__all__ = ["cube_svg", "cube_picture", "family_picture", "CUBE_DESC"]
+
+CUBE_DESC = ("A block of N samples across, C channels into the depth and H·W positions down; each cell of the front "
+             "and right faces carries its group's number, and each group has its colour: cells with the same number "
+             "share one mean and variance.")
 
 
 def _cube_body(ids: torch.Tensor, title: str, unit: float) -> tuple[str, float, float]:
@@ -22,16 +26,20 @@ def _cube_body(ids: torch.Tensor, title: str, unit: float) -> tuple[str, float, 
     dx, dy = 0.55 * unit, -0.45 * unit  # one step along C goes right and up
     left, top = 40.0, 30 + (-dy) * c + 18 * bool(title)
 
-    def poly(points: list[tuple[float, float]], fill: str) -> str:
+    def poly(points: list[tuple[float, float]], fill: str, group: int | None = None) -> str:
         pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-        return f"<polygon points='{pts}' fill='{fill}' stroke='white' stroke-width='1.5'/>"
+        shape = f"<polygon points='{pts}' fill='{fill}' stroke='white' stroke-width='1.5'/>"
+        if group is None:
+            return shape
+        cx, cy = sum(x for x, _ in points) / 4, sum(y for _, y in points) / 4
+        return shape + text(cx, cy + 3, str(group), 8, colour="#333", cls="group")  # colour is not the only cue
 
     parts = [text(max(left + (n * unit + c * dx) / 2, text_width(title, 13) / 2 + 10), 16, title, 13)] if title else []
     for i in range(n):  # front face (channel 0): N across, L downwards
         for k in range(length):
             x0, y0 = left + i * unit, top + k * unit
             parts.append(poly([(x0, y0), (x0 + unit, y0), (x0 + unit, y0 + unit), (x0, y0 + unit)],
-                              colours[int(ids[i, 0, k])]))
+                              colours[int(ids[i, 0, k])], int(ids[i, 0, k])))
     for i in range(n):  # top face (position 0): N across, C into the depth
         for j in range(c):
             x0, y0 = left + i * unit + j * dx, top + j * dy
@@ -41,7 +49,7 @@ def _cube_body(ids: torch.Tensor, title: str, unit: float) -> tuple[str, float, 
         for k in range(length):
             x0, y0 = left + n * unit + j * dx, top + k * unit + j * dy
             parts.append(poly([(x0, y0), (x0 + dx, y0 + dy), (x0 + dx, y0 + dy + unit), (x0, y0 + unit)],
-                              colours[int(ids[n - 1, j, k])]))
+                              colours[int(ids[n - 1, j, k])], int(ids[n - 1, j, k])))
     bottom = top + length * unit
     parts += [text(left + n * unit / 2, bottom + 16, "N", 12, colour="#444"),
               text(left - 10, top + length * unit / 2, "H·W", 12, "end", "#444"),
@@ -53,7 +61,7 @@ def _cube_body(ids: torch.Tensor, title: str, unit: float) -> tuple[str, float, 
 def cube_svg(ids: torch.Tensor, title: str = "", unit: float = 22) -> str:
     """The (N, C, L) block in oblique projection: front face N x L, top face N x C, right face C x L."""
     body, width, height = _cube_body(ids, title, unit)
-    return svg(width, height, body)
+    return svg(width, height, body, title or "the (N, C, H·W) block by group", CUBE_DESC)
 
 
 def _title(norm: str, ids: torch.Tensor, groups: int) -> str:
@@ -81,4 +89,4 @@ def family_picture(shape: tuple[int, int, int] = (4, 6, 5), groups: int = 2) -> 
         body.append(f"<g transform='translate({x:.1f} 0)'>{drawing}</g>")
         x, height = x + w, max(height, h)
     title = f"which elements share a mean and variance, on (N, C, H·W) = {shape}"
-    return Picture(svg(x, height, "".join(body)), title)
+    return Picture(svg(x, height, "".join(body), title, CUBE_DESC), title)

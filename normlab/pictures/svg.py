@@ -26,7 +26,8 @@ class Picture:
     """An SVG picture: displays itself in Jupyter, says what it shows in a terminal, saves as a .svg file."""
 
     def __init__(self, body: str, title: str) -> None:
-        self.svg, self.title = body, title
+        # the title is also the picture's text alternative: screen readers read an SVG's <title> (see svg())
+        self.svg, self.title = body.replace("<title></title>", f"<title>{escape(title)}</title>", 1), title
 
     def _repr_svg_(self) -> str:
         return self.svg
@@ -52,12 +53,16 @@ def text_width(s: str, size: float) -> float:
     return 0.6 * size * len(s)
 
 
-def svg(width: float, height: float, body: str) -> str:
-    """The root element: width x height px at SCALE 1, drawn SCALE times larger."""
+def svg(width: float, height: float, body: str, title: str = "", desc: str = "") -> str:
+    """The root element: width x height px at SCALE 1, drawn SCALE times larger, narrowed to fit its container.
+
+    role='img' with a <title> (and a <desc>) is the picture's text alternative; Picture fills in an empty title.
+    """
     s = style.SCALE
+    alt = f"<title>{escape(title)}</title>" + (f"<desc>{escape(desc)}</desc>" if desc else "")
     return (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width * s:.0f}' height='{height * s:.0f}' "
-            f"viewBox='0 0 {width:.0f} {height:.0f}' font-family='{FONT}' font-size='12'>"
-            f"<rect width='100%' height='100%' fill='white'/>{body}</svg>")
+            f"viewBox='0 0 {width:.0f} {height:.0f}' role='img' style='max-width: 100%; height: auto' "
+            f"font-family='{FONT}' font-size='12'>{alt}<rect width='100%' height='100%' fill='white'/>{body}</svg>")
 
 
 def _class(cls: str) -> str:

@@ -24,7 +24,7 @@ def stats_html(s: CubeStats) -> str:
     more = f"<p><small>… {s.n_groups - 8} more groups</small></p>" if s.n_groups > 8 else ""
     ok = "✓" if s.max_diff < 1e-5 else "✗"
     return (f"<p><b>{s.n_groups} groups of {s.per_group} values</b>; torch: <code>{escape(s.layer)}</code> "
-            f"{ok} max |normlab - torch| = {s.max_diff:.1e}</p><table><tr><th></th><th>group</th><th>mean</th>"
+            f"{ok} max |normlab - torch| = {s.max_diff:.1e}</p><table><tr><th>colour</th><th>group</th><th>mean</th>"
             f"<th>var</th></tr>{rows}</table>{more}")
 
 

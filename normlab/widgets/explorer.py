@@ -33,7 +33,7 @@ def exploration_html(result: Exploration) -> str:
                    f"<td {pad}>{v:.4f}</td></tr>" for g, m, v in result.stats_rows())
     more = f"<p><small>… {result.n_groups - 12} more groups</small></p>" if result.n_groups > 12 else ""
     head = escape(viz.dims_title(result.dims, result.layout.letters, result.n_groups))
-    return (f"<p><b>{head}</b></p>{torch_part}<table><tr><th></th><th>group</th><th>mean</th><th>var</th></tr>"
+    return (f"<p><b>{head}</b></p>{torch_part}<table><tr><th>colour</th><th>group</th><th>mean</th><th>var</th></tr>"
             f"{rows}</table>{more}")
 
 

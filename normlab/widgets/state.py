@@ -24,8 +24,8 @@ def report_html(report: StepReport) -> str:
         f"<td {pad}>{_cell(r.after)}</td><td {pad}>{'<b>changed</b>' if r.changed else ''}</td></tr>"
         for r in report.rows)
     return (f"<p><code>{escape(report.flags)}</code><br>forward normalized with {escape(report.statistics)}; "
-            f"{escape(report.optimizer)}</p><table><tr><th {pad}></th><th {pad}>before the step</th>"
-            f"<th {pad}>after one forward, backward, SGD step</th><th {pad}></th></tr>{rows}</table>")
+            f"{escape(report.optimizer)}</p><table><tr><th {pad}>tensor</th><th {pad}>before the step</th>"
+            f"<th {pad}>after one forward, backward, SGD step</th><th {pad}>changed?</th></tr>{rows}</table>")
 
 
 class StateWidget(NormlabWidget):
