@@ -19,7 +19,7 @@ smartquotes = False  # code words and their quotes stay as typed (BatchNorm's, '
 
 extensions = ["myst_nb"]
 root_doc = "index"
-exclude_patterns = ["_build", "_vendor", "README.md", "**/.ipynb_checkpoints"]
+exclude_patterns = ["_build", "_vendor", "_templates", "README.md", "**/.ipynb_checkpoints"]
 # The notebooks are committed with their outputs (nbval re-derives them in `make test`): show those, run nothing.
 nb_execution_mode = "off"
 myst_enable_extensions = ["dollarmath", "amsmath"]
@@ -34,6 +34,8 @@ html_title = "normlab"
 html_context = {"default_mode": "light"}
 html_static_path = ["_static", "_vendor"]
 html_css_files = ["normlab.css"]
+html_js_files = ["widget-labels.js"]
+templates_path = ["_templates"]
 html_copy_source = True
 # Search results without a snippet: a snippet is fetched from its page, which browsers refuse on file:// pages.
 html_show_search_summary = False
