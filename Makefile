@@ -36,8 +36,8 @@ lab: setup ## open JupyterLab on notebooks/ at 127.0.0.1 (token printed below; C
 		$$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 # The architecture contract (pyproject.toml [tool.importlinter]): which layer of normlab may import which.
-lint: setup ## ruff over normlab/, tests/, tools/, benchmarks/ and the notebooks; import-linter's layer contract
-	$(BIN)/ruff check normlab tests notebooks tools benchmarks noxfile.py
+lint: setup ## ruff over normlab/, tests/, tools/, site/, benchmarks/ and the notebooks; import-linter's layer contract
+	$(BIN)/ruff check normlab tests notebooks tools site benchmarks noxfile.py
 	$(BIN)/lint-imports --no-cache --no-logo
 
 # One torch thread per process: two pytest workers (each with a kernel) already fill both cores, and

@@ -16,7 +16,7 @@ from typing import Any
 
 from browser_lab import REPO, free_port
 
-__all__ = ["ASSETS", "tool", "open_offline", "static_server", "axe_violations"]
+__all__ = ["ASSETS", "SLIDE_SIZES_JS", "tool", "open_offline", "static_server", "axe_violations"]
 
 ASSETS = REPO / ".venv" / "web-assets"
 LOCAL = ("file:", "data:", "blob:", "http://127.0.0.1:")
@@ -78,3 +78,20 @@ def axe_violations(page: Any, context: str | None = None) -> list[dict[str, Any]
     """axe-core (pinned, from make web-assets) run in the page: every violated rule with its nodes."""
     page.add_script_tag(path=str(ASSETS / "axe-core" / "axe.min.js"))
     return page.evaluate(AXE_JS, context)
+
+
+# Every leaf slide of a reveal.js deck (a <section> without sections inside), shown on its own: its size on the
+# slide frame, and the elements that stick out on the right (code, pictures or widgets wider than the frame, or
+# scrolling sideways).
+SLIDE_SIZES_JS = """() => [...document.querySelectorAll('.reveal .slides section')]
+  .filter((s) => !s.querySelector('section'))
+  .map((s, i) => {
+    s.style.display = 'block';
+    const right = s.getBoundingClientRect().right;
+    const wide = [...s.querySelectorAll('pre, img, svg, table, .jp-Cell, .jupyter-widgets')]
+      .filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > right + 1).length;
+    const size = {slide: i, height: s.scrollHeight, width: s.scrollWidth, wide,
+                  starts: (s.textContent || '').trim().slice(0, 60)};
+    s.style.display = '';
+    return size;
+  })"""

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from browser_lab import NOTEBOOKS, REPO
-from browser_static import ASSETS, open_offline, tool
+from browser_static import ASSETS, SLIDE_SIZES_JS, open_offline, tool
 
 TOOLS = REPO / "tools"
 
@@ -83,22 +83,6 @@ def test_every_widget_output_has_saved_state(notebook: str) -> None:
     state = nb["metadata"].get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
     missing = [m for m in views if m not in state]
     assert not missing, f"{notebook}: widget outputs without saved state {missing}; re-run it with `make refresh`"
-
-
-# Every leaf slide (a <section> without sections inside), shown on its own: its size on the slide frame, and the
-# elements that stick out on the right (code or pictures wider than the frame, or scrolling sideways).
-SLIDE_SIZES_JS = """() => [...document.querySelectorAll('.reveal .slides section')]
-  .filter((s) => !s.querySelector('section'))
-  .map((s, i) => {
-    s.style.display = 'block';
-    const right = s.getBoundingClientRect().right;
-    const wide = [...s.querySelectorAll('pre, img, svg, table, .jp-Cell')]
-      .filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > right + 1).length;
-    const size = {slide: i, height: s.scrollHeight, width: s.scrollWidth, wide,
-                  starts: (s.textContent || '').trim().slice(0, 60)};
-    s.style.display = '';
-    return size;
-  })"""
 
 
 # What an instructor sees is the deck after MathJax has typeset every formula (and the widgets, whose labels MathJax

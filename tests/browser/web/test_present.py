@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from browser_lab import NOTEBOOKS
-from browser_static import ASSETS, open_offline, tool
+from browser_static import ASSETS, SLIDE_SIZES_JS, open_offline, tool
 
 pytestmark = pytest.mark.skipif(not (ASSETS / ".stamp").exists(),
                                 reason="offline web assets missing: run `make web-assets`")
@@ -126,20 +126,6 @@ def test_a_widget_slide_is_live(deck: Deck, browser: Any) -> None:
         assert errors == [], f"script errors: {errors}"
     finally:
         context.close()
-
-
-SLIDE_SIZES_JS = """() => [...document.querySelectorAll('.reveal .slides section')]
-  .filter((s) => !s.querySelector('section'))
-  .map((s, i) => {
-    s.style.display = 'block';
-    const right = s.getBoundingClientRect().right;
-    const wide = [...s.querySelectorAll('pre, img, svg, table, .jp-Cell, .jupyter-widgets')]
-      .filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > right + 1).length;
-    const size = {slide: i, height: s.scrollHeight, width: s.scrollWidth, wide,
-                  starts: (s.textContent || '').trim().slice(0, 60)};
-    s.style.display = '';
-    return size;
-  })"""
 
 
 def test_every_slide_fits_the_frame(deck: Deck, browser: Any) -> None:

@@ -11,20 +11,11 @@ from typing import Any
 
 import pytest
 from browser_lab import NOTEBOOKS
-from browser_static import ASSETS, open_offline, static_server, tool
+from browser_static import ASSETS, open_offline, static_server
 
 pytestmark = pytest.mark.skipif(not (ASSETS / ".stamp").exists(),
                                 reason="offline web assets missing: run `make web-assets`")
 NOTEBOOK_NAMES = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site built from a copy of the notebooks (which must stay unchanged)."""
-    before = {p.name: p.read_bytes() for p in NOTEBOOKS.glob("*.ipynb")}
-    index = tool("site").build_site(NOTEBOOKS, tmp_path_factory.mktemp("site"), ASSETS)
-    assert {p.name: p.read_bytes() for p in NOTEBOOKS.glob("*.ipynb")} == before, "building must only read"
-    return index.parent
 
 
 def _notebook(name: str) -> dict[str, Any]:
