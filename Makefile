@@ -7,6 +7,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.normlab-setup
+ASSETS := $(VENV)/web-assets
 # pip prints one warning per package for the machine's empty extra indexes; hide only that noise.
 QUIET_PIP := { grep -v "^WARNING: Location 'file:" || true; }
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
@@ -77,7 +78,6 @@ bench: setup ## time normlab vs torch kernels, widget redraws, the nbval suite, 
 
 # Instructor's tools. The slides and the site are built from the notebooks' stored outputs (nothing is executed) and
 # load every script and font from their own folder, copied from pinned npm tarballs fetched once (tools/web-assets.lock).
-ASSETS := $(VENV)/web-assets
 .PHONY: web-assets slides site present refresh
 
 $(ASSETS)/.stamp: tools/web-assets.lock tools/web_assets.py | $(STAMP)

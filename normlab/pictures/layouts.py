@@ -15,10 +15,10 @@ def recipe_html(r: LayoutRecipe) -> str:
     """The recipe as HTML: meaning, code, torch check and what the call without the permute does."""
     ok = "✓" if r.max_diff < 1e-5 else "✗"
     return (f"<p><b>{escape(r.module)} on {escape(r.layout)}</b>, x of shape {r.shape}: {escape(r.meaning)} "
-            f"(dims {r.dims}).</p><pre>{escape(r.code)}</pre>"
+            f"(dims {r.dims}).</p><pre style='white-space: pre-wrap'>{escape(r.code)}</pre>"
             f"<p>{ok} torch's layer through this code vs normlab.normalize(x, {r.dims}): "
             f"max |diff| = {r.max_diff:.1e}</p>"
-            f"<p>Calling the layer on x as it is: <pre>{escape(r.naive)}</pre></p>")
+            f"<p>Calling the layer on x as it is: <pre style='white-space: pre-wrap'>{escape(r.naive)}</pre></p>")
 
 
 def recipe_picture(r: LayoutRecipe) -> Picture:
