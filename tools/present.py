@@ -28,6 +28,8 @@ __all__ = ["TEMPLATE", "prepare", "command", "start", "main"]
 
 TEMPLATE = "normlab-reveal"
 SOURCE = Path(__file__).with_name("present")
+# The site's script that names each slider handle after its widget (ipywidgets gives it no accessible name).
+WIDGET_LABELS = SOURCE.parents[1] / "site" / "_static" / "widget-labels.js"
 # Voila's page loads reveal's theme after our CSS: the project's fonts need the more specific selector to win. A
 # widget's table keeps the notebook's compact rows (the theme's slide tables are spaced for a few big numbers).
 LIVE_RULES = """
@@ -51,6 +53,7 @@ def prepare(build: Path, assets: Path, scale: float = 1.5) -> dict[str, str]:
     for name in ("conf.json", "index.html.j2"):
         shutil.copy(SOURCE / name, template / name)
     shutil.copy(SOURCE / "present.js", static / "normlab-present.js")
+    shutil.copy(WIDGET_LABELS, static / "widget-labels.js")
     for package in ("reveal.js", "dejavu-fonts-ttf"):
         shutil.copytree(assets / package, static / package)
     (static / "normlab-present.css").write_text(

@@ -115,6 +115,8 @@ def test_a_widget_slide_is_live(deck: Deck, browser: Any) -> None:
         page.locator(f"{WIDGET} .widget-toggle-buttons button", has_text="GroupNorm").click()
         page.wait_for_function(f"""() => document.querySelector("{OUTPUT}").innerText.includes("GroupNorm")""")
         handle = page.locator(f"{WIDGET} [role=slider]").first
+        label = page.locator(f"{WIDGET} .widget-slider .widget-label").first.inner_text().strip()
+        assert handle.get_attribute("aria-label") == label, "the slider handle is not named after its widget"
         value, text = handle.get_attribute("aria-valuenow"), page.locator(OUTPUT).inner_text()
         handle.focus()
         page.keyboard.press("ArrowRight")
