@@ -2,8 +2,9 @@
 notebook as a learner sees it in JupyterLab after Run All.
 
 No critical or serious violation may come from what the project produces: the pictures, tables, widgets, styles
-and pages. In JupyterLab, what JupyterLab and ipywidgets draw themselves is theirs (the README lists it); the test
-keeps that list honest by failing when a known upstream failure is gone, or a new one appears."""
+and pages. In JupyterLab, what JupyterLab and ipywidgets draw themselves is theirs (the README lists it, and every
+finding is saved in build/accessibility/); for ipywidgets' part, inside our outputs, the test keeps the list honest
+by failing when a known upstream failure is gone or a new one appears."""
 
 from __future__ import annotations
 
@@ -73,7 +74,7 @@ WHERE_JS = """(targets) => targets.map((t) => {
 
 def test_a_jupyterlab_notebook_view_passes_axe_in_our_content(lab: LabServer, page: Any) -> None:
     """Notebook 09 (pictures, tables, a widget) after Run All: our outputs and Markdown have no critical or serious
-    violation; what fails in JupyterLab's and ipywidgets' own parts is exactly the known upstream list."""
+    violation; what fails in ipywidgets' part of them is exactly the known upstream list."""
     name = "09_group_instance_rms_norm.ipynb"
     nb = json.loads((lab.root / name).read_text(encoding="utf-8"))
     open_notebook(page, lab.notebook_url(name))
