@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from export_static import fonts_css
+
 __all__ = ["build_site"]
 
 SITE = Path(__file__).resolve().parents[1] / "site"
@@ -37,6 +39,8 @@ def build_site(notebooks: Path, build: Path, assets: Path) -> Path:
     for font in (widgets / "html-manager" / "dist").iterdir():
         if font.suffix in (".woff2", ".woff", ".ttf", ".eot", ".svg"):
             shutil.copy(font, widgets / font.name)
+    # the project's fonts, the same @font-face rules as the slides' (the files are in _static/dejavu-fonts-ttf)
+    (src / "_static" / "fonts.css").write_text(fonts_css("."), encoding="utf-8")
     shutil.copy(SITE.parent / "README.md", src / "README.md")
     (src / "notebooks").mkdir()
     for nb in sorted(notebooks.glob("*.ipynb")):

@@ -16,7 +16,7 @@ from typing import Any
 
 from browser_lab import REPO, free_port
 
-__all__ = ["ASSETS", "SLIDE_SIZES_JS", "tool", "open_offline", "static_server", "axe_violations"]
+__all__ = ["ASSETS", "SLIDE_SIZES_JS", "SLIDE_MARGIN", "tool", "open_offline", "static_server", "axe_violations"]
 
 ASSETS = REPO / ".venv" / "web-assets"
 LOCAL = ("file:", "data:", "blob:", "http://127.0.0.1:")
@@ -79,6 +79,9 @@ def axe_violations(page: Any, context: str | None = None) -> list[dict[str, Any]
     page.add_script_tag(path=str(ASSETS / "axe-core" / "axe.min.js"))
     return page.evaluate(AXE_JS, context)
 
+
+# A slide must fit its frame with room to spare: a margin for what still differs between browsers (their text layout).
+SLIDE_MARGIN = 40
 
 # Every leaf slide of a reveal.js deck (a <section> without sections inside), shown on its own: its size on the
 # slide frame, and the elements that stick out on the right (code, pictures or widgets wider than the frame, or

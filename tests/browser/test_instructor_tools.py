@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from browser_lab import NOTEBOOKS, REPO
-from browser_static import ASSETS, SLIDE_SIZES_JS, open_offline, tool
+from browser_static import ASSETS, SLIDE_MARGIN, SLIDE_SIZES_JS, open_offline, tool
 
 TOOLS = REPO / "tools"
 
@@ -92,8 +92,6 @@ TYPESET_JS = """() => new Promise((resolve) => {
   const fonts = () => document.fonts.ready.then(() => resolve(document.fonts.check("16px 'DejaVu Sans'")));
   MathJax.Hub.Queue(fonts);
 })"""
-# A slide must fit with room to spare: a margin for what still differs between browsers (their text layout).
-SLIDE_MARGIN = 40
 
 
 @pytest.mark.skipif(not (ASSETS / ".stamp").exists(), reason="offline web assets missing: run `make web-assets`")

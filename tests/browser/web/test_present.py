@@ -13,14 +13,16 @@ from typing import Any
 
 import pytest
 from browser_lab import NOTEBOOKS
-from browser_static import ASSETS, SLIDE_SIZES_JS, open_offline, tool
+from browser_static import ASSETS, SLIDE_MARGIN, SLIDE_SIZES_JS, open_offline, tool
 
 pytestmark = pytest.mark.skipif(not (ASSETS / ".stamp").exists(),
                                 reason="offline web assets missing: run `make web-assets`")
 NOTEBOOK = NOTEBOOKS / "09_group_instance_rms_norm.ipynb"  # the README's example: the Group Norm cube widget
 WIDGET = ".jupyter-widgets.normlab-cube"
 OUTPUT = f"{WIDGET} .normlab-output-text"
-FRAME, MARGIN = (1280, 800), 40  # the slide frame, and the room every slide keeps (as for the static slides)
+# the frame make present lays slides out on (the static slides' frame)
+_SLIDES = tool("export_static")
+FRAME = (_SLIDES.SLIDE_WIDTH, _SLIDES.SLIDE_HEIGHT)
 
 
 class Deck:
@@ -136,7 +138,7 @@ def test_every_slide_fits_the_frame(deck: Deck, browser: Any) -> None:
     try:
         sizes = page.evaluate(SLIDE_SIZES_JS)
         assert len(sizes) > 10
-        too_big = [s for s in sizes if s["height"] > FRAME[1] - MARGIN or s["width"] > FRAME[0] or s["wide"]]
+        too_big = [s for s in sizes if s["height"] > FRAME[1] - SLIDE_MARGIN or s["width"] > FRAME[0] or s["wide"]]
         assert too_big == []
         assert page.evaluate("() => getComputedStyle(document.querySelector('.normlab-output-text')).fontSize") \
             == "20px", "projector style (x1.5 of 13 px) is not on"
