@@ -45,7 +45,7 @@ lint: setup ## ruff over normlab/, tests/, tools/, site/, benchmarks/ and the no
 # oversubscribed threads make small torch ops crawl. No printed number depends on it: make test-portable checks.
 test: setup lint ## lint, then unit, nbval (every notebook) and browser tests in one pytest run
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(NBVAL) \
-		--ignore=tests/browser/web tests notebooks
+		--ignore=tests/browser/web --ignore=tests/classroom tests notebooks
 
 # The instructor's web tools in Chromium (tests/browser/web): the site, the live slides, the accessibility audit.
 .PHONY: test-web
@@ -98,3 +98,27 @@ site: setup $(ASSETS)/.stamp ## the course website (Sphinx + myst-nb, offline, s
 
 refresh: setup ## maintainers: re-execute notebooks in place (NB=notebooks/x.ipynb for one); refuses uncommitted ones
 	$(BIN)/python tools/refresh_notebooks.py $(NB)
+
+# A class on a JupyterHub (README "Teaching a class on a JupyterHub"). The student edition drops the collapsed
+# solutions and clears the reveal cells' outputs; the checkers stay. The hub's proxy comes from npm, pinned by
+# tools/hub/package-lock.json (npm ci installs exactly it, integrity checked).
+.PHONY: student hub test-class bench-hub
+HUBPROXY := $(VENV)/hub-proxy
+
+student: setup ## the student edition: build/student/*.ipynb without solutions, reveal outputs cleared
+	$(BIN)/python tools/student_edition.py notebooks build/student
+
+$(HUBPROXY)/.stamp: tools/hub/package.json tools/hub/package-lock.json | $(STAMP)
+	rm -rf $(HUBPROXY) && mkdir -p $(HUBPROXY)
+	cp tools/hub/package.json tools/hub/package-lock.json $(HUBPROXY)/
+	cd $(HUBPROXY) && npm ci --omit=dev --no-audit --no-fund --loglevel=error
+	@touch $@
+
+hub: setup $(HUBPROXY)/.stamp ## a JupyterHub on 127.0.0.1 handing out the student edition by nbgitpuller link (Ctrl-C stops it)
+	$(BIN)/python tools/hub_local.py serve build/hub
+
+test-class: setup $(HUBPROXY)/.stamp ## the class tests: every student notebook runs; a real hub gives three students the course
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile tests/classroom
+
+bench-hub: setup $(HUBPROXY)/.stamp ## load test: N students (STUDENTS="5 10 20") run notebooks 01 and 07 at once through the hub
+	$(BIN)/python -m benchmarks.hub_load $(STUDENTS)

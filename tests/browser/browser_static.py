@@ -4,7 +4,6 @@ file server on 127.0.0.1, and axe-core's accessibility audit."""
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import subprocess
 import sys
 import time
@@ -16,20 +15,12 @@ from typing import Any
 
 from browser_lab import REPO, free_port
 
+from tests.tooling import tool
+
 __all__ = ["ASSETS", "SLIDE_SIZES_JS", "SLIDE_MARGIN", "tool", "open_offline", "static_server", "axe_violations"]
 
 ASSETS = REPO / ".venv" / "web-assets"
 LOCAL = ("file:", "data:", "blob:", "http://127.0.0.1:")
-
-
-def tool(name: str) -> Any:
-    """tools/<name>.py as a module (tools/ is not a package; its scripts import each other by name)."""
-    if str(REPO / "tools") not in sys.path:
-        sys.path.insert(0, str(REPO / "tools"))
-    spec = importlib.util.spec_from_file_location(name, REPO / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def open_offline(browser: Any, url: str, viewport: tuple[int, int] = (1280, 900)) -> tuple[Any, Any, list, list]:
