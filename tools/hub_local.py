@@ -1,0 +1,169 @@
+"""A JupyterHub on 127.0.0.1 for a class (make hub), and the parts tests/classroom and the load test share.
+
+`python tools/hub_local.py serve build/hub` writes the student edition into a git repository (the course), starts
+the hub (tools/hub/jupyterhub_config.py: a shared class password, one JupyterLab per student from this environment)
+and prints the login and the nbgitpuller link that hands out the course. Ctrl-C stops the hub, and with it the
+proxy, every student's server and their kernels; anything still alive then is killed by process id.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+import psutil
+import requests
+from student_edition import write_edition
+
+__all__ = ["REPO", "PROXY", "Hub", "free_port", "course_repo", "commit_all", "pull_link", "start_hub"]
+
+REPO = Path(__file__).resolve().parents[1]
+PROXY = REPO / ".venv" / "hub-proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
+CONFIG = Path(__file__).with_name("hub") / "jupyterhub_config.py"
+GIT = ["git", "-c", "user.name=normlab instructor", "-c", "user.email=instructor@normlab.invalid",
+       "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false"]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def commit_all(repo: Path, message: str) -> None:
+    """Commit every change in the course repository (the instructor publishing an update), if there is any."""
+    subprocess.run([*GIT, "-C", str(repo), "add", "-A"], check=True, capture_output=True)
+    if not subprocess.run([*GIT, "-C", str(repo), "status", "--porcelain"], check=True, capture_output=True).stdout:
+        return
+    subprocess.run([*GIT, "-C", str(repo), "commit", "-q", "-m", message], check=True, capture_output=True)
+
+
+def course_repo(notebooks: Path, repo: Path) -> Path:
+    """A git repository (branch main) holding the student edition of `notebooks`, as an instructor publishes it."""
+    write_edition(notebooks, repo)
+    if not (repo / ".git").exists():
+        subprocess.run([*GIT, "init", "-q", str(repo)], check=True, capture_output=True)
+    commit_all(repo, "the student edition of the normlab course")
+    return repo
+
+
+def pull_link(hub_url: str, repo: Path, notebook: str = "00_one_idea_normalize.ipynb") -> str:
+    """The nbgitpuller link a student clicks: log in, clone or merge the course, open `notebook` in JupyterLab."""
+    query = urllib.parse.urlencode({"repo": repo.resolve().as_uri(), "branch": "main",
+                                    "urlpath": f"lab/tree/{repo.name}/{notebook}"})
+    return f"{hub_url}/hub/user-redirect/git-pull?{query}"
+
+
+class Hub:
+    """A running hub: its URL, class password, state folder and process; stop() ends it and everything it started."""
+
+    def __init__(self, process: subprocess.Popen, url: str, password: str, state: Path) -> None:
+        self.process, self.url, self.password, self.state = process, url, password, state
+        self.seen: set[int] = set()  # every process id the hub started, gathered while it ran
+
+    def processes(self) -> list[psutil.Process]:
+        """The hub's process tree now: the proxy, each student's server and their kernels (recorded in `seen`)."""
+        try:
+            tree = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+        self.seen |= {p.pid for p in tree}
+        return tree
+
+    def stop(self, timeout: float = 30) -> list[str]:
+        """SIGTERM the hub (it stops the proxy and the servers), wait, kill what is left; return what was killed."""
+        self.processes()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        deadline, left = time.monotonic() + 10, []
+        while time.monotonic() < deadline:
+            left = [p for p in map(_alive, self.seen) if p is not None]
+            if not left:
+                return []
+            time.sleep(0.2)
+        named = [f"{p.pid} {p.name()}" for p in left]
+        for proc in left:
+            proc.kill()
+        return named
+
+
+def _alive(pid: int) -> psutil.Process | None:
+    """The process if it still runs (not a zombie), else None."""
+    try:
+        proc = psutil.Process(pid)
+        return None if proc.status() == psutil.STATUS_ZOMBIE else proc
+    except psutil.NoSuchProcess:
+        return None
+
+
+def start_hub(state: Path, password: str | None = None, timeout: float = 60) -> Hub:
+    """Start JupyterHub with its state in `state`; return once its API answers (the log is state/jupyterhub.log)."""
+    if not PROXY.exists():
+        sys.exit(f"the hub's proxy is not installed ({PROXY}); run `make hub` or `make test-class`, which install it")
+    state.mkdir(parents=True, exist_ok=True)
+    password = password or secrets.token_urlsafe(12)
+    port = free_port()
+    env = {**os.environ, "NORMLAB_HUB_STATE": str(state.resolve()), "NORMLAB_HUB_PASSWORD": password,
+           "NORMLAB_HUB_PROXY": str(PROXY), "NORMLAB_HUB_PORT": str(port),
+           "NORMLAB_HUB_HUB_PORT": str(free_port()), "NORMLAB_HUB_API_PORT": str(free_port())}
+    log = (state / "jupyterhub.log").open("w")
+    process = subprocess.Popen([str(Path(sys.executable).with_name("jupyterhub")), "-f", str(CONFIG)],
+                               cwd=state, env=env, stdout=log, stderr=subprocess.STDOUT)
+    hub = Hub(process, f"http://127.0.0.1:{port}", password, state)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            hub.stop()
+            sys.exit(f"JupyterHub exited at start (code {process.returncode}); see {state / 'jupyterhub.log'}")
+        try:
+            if requests.get(f"{hub.url}/hub/api/", timeout=2).ok:
+                hub.processes()
+                return hub
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.3)
+    hub.stop()
+    sys.exit(f"JupyterHub did not answer within {timeout:.0f} s; see {state / 'jupyterhub.log'}")
+
+
+def serve(build: Path) -> None:
+    """make hub: the course repository, the hub, the links to hand out; runs until Ctrl-C or SIGTERM."""
+    repo = course_repo(REPO / "notebooks", build / "normlab-course")
+    hub = start_hub(build / "state")
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    print(f"JupyterHub for the class: {hub.url}  (127.0.0.1 only)\n"
+          f"  class password: {hub.password}   (any user name; each name is a student of its own)\n"
+          f"  the course, as a git repository: {repo}\n"
+          f"  the link to hand out (clones the course, later merges updates, keeps the student's edits):\n"
+          f"    {pull_link(hub.url, repo)}\n"
+          f"  to publish an update: edit notebooks/, run `make hub` again, or commit into {repo}\n"
+          f"Ctrl-C stops the hub, the students' servers and their kernels.", flush=True)
+    try:
+        while hub.process.poll() is None:
+            time.sleep(1)
+            hub.processes()
+        print(f"JupyterHub ended by itself (code {hub.process.returncode}); see {hub.state / 'jupyterhub.log'}")
+    except KeyboardInterrupt:
+        print("\nstopping the hub ...", flush=True)
+    finally:
+        killed = hub.stop()
+        print("stopped" + (f"; killed what was left: {killed}" if killed else "; every process ended"))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] != "serve":
+        sys.exit("usage: python tools/hub_local.py serve BUILD_DIR   (make hub)")
+    serve(Path(sys.argv[2]))
