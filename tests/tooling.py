@@ -18,5 +18,6 @@ def tool(name: str) -> Any:
         sys.path.insert(0, str(TOOLS))
     spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # as an import would: dataclasses and pickling look modules up there
     spec.loader.exec_module(module)
     return module

@@ -38,11 +38,12 @@ class CellRun:
 
 @dataclass
 class NotebookRun:
-    """A notebook's Run All: each code cell's result, the wall time, and the kernel's process id."""
+    """A notebook's Run All: each code cell's result, the wall time, the kernel's process id and working folder."""
 
     cells: list[CellRun]
     seconds: float
     kernel_pid: int | None
+    kernel_cwd: str | None
 
 
 class Student:
@@ -122,6 +123,7 @@ class Student:
         conn = websocket.create_connection(ws_url, header=[f"Authorization: token {self.token}"], timeout=600)
         try:
             pid = _kernel_pid(kernel)
+            cwd = psutil.Process(pid).cwd() if pid else None
             start = time.monotonic()
             cells = []
             for cell in (c for c in nb.cells if c.cell_type == "code"):
@@ -132,7 +134,7 @@ class Student:
         finally:
             conn.close()
             requests.delete(f"{self.server}/api/sessions/{session['id']}", headers=self._auth(), timeout=60)
-        return NotebookRun(cells, seconds, pid)
+        return NotebookRun(cells, seconds, pid, cwd)
 
 
 def _kernel_pid(kernel_id: str) -> int | None:

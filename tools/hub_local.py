@@ -22,7 +22,7 @@ import psutil
 import requests
 from student_edition import write_edition
 
-__all__ = ["REPO", "PROXY", "Hub", "free_port", "course_repo", "commit_all", "pull_link", "start_hub"]
+__all__ = ["REPO", "PROXY", "Hub", "free_port", "course_repo", "commit_all", "pull_link", "start_hub", "alive"]
 
 REPO = Path(__file__).resolve().parents[1]
 PROXY = REPO / ".venv" / "hub-proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -90,7 +90,7 @@ class Hub:
                 self.process.wait(10)
         deadline, left = time.monotonic() + 10, []
         while time.monotonic() < deadline:
-            left = [p for p in map(_alive, self.seen) if p is not None]
+            left = [p for p in map(alive, self.seen) if p is not None]
             if not left:
                 return []
             time.sleep(0.2)
@@ -100,7 +100,7 @@ class Hub:
         return named
 
 
-def _alive(pid: int) -> psutil.Process | None:
+def alive(pid: int) -> psutil.Process | None:
     """The process if it still runs (not a zombie), else None."""
     try:
         proc = psutil.Process(pid)
