@@ -28,7 +28,7 @@ __all__ = ["NOTEBOOKS", "measure", "table", "main"]
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ("01_batchnorm1d_2d_input.ipynb", "07_why_normalize.ipynb")
-COURSE = "normlab-course"
+COURSE = hub_local.COURSE
 
 
 class _Sampler(threading.Thread):

@@ -22,10 +22,12 @@ import psutil
 import requests
 from student_edition import write_edition
 
-__all__ = ["REPO", "PROXY", "Hub", "free_port", "course_repo", "commit_all", "pull_link", "start_hub", "alive"]
+__all__ = ["REPO", "PROXY", "COURSE", "Hub", "free_port", "course_repo", "commit_all", "pull_link", "start_hub",
+           "alive"]
 
 REPO = Path(__file__).resolve().parents[1]
 PROXY = REPO / ".venv" / "hub-proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
+COURSE = "normlab-course"  # the course's folder in each student's home (and the repository's name)
 CONFIG = Path(__file__).with_name("hub") / "jupyterhub_config.py"
 GIT = ["git", "-c", "user.name=normlab instructor", "-c", "user.email=instructor@normlab.invalid",
        "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false"]
@@ -57,8 +59,8 @@ def course_repo(notebooks: Path, repo: Path) -> Path:
 
 def pull_link(hub_url: str, repo: Path, notebook: str = "00_one_idea_normalize.ipynb") -> str:
     """The nbgitpuller link a student clicks: log in, clone or merge the course, open `notebook` in JupyterLab."""
-    query = urllib.parse.urlencode({"repo": repo.resolve().as_uri(), "branch": "main",
-                                    "urlpath": f"lab/tree/{repo.name}/{notebook}"})
+    query = urllib.parse.urlencode({"repo": repo.resolve().as_uri(), "branch": "main", "targetpath": COURSE,
+                                    "urlpath": f"lab/tree/{COURSE}/{notebook}"})
     return f"{hub_url}/hub/user-redirect/git-pull?{query}"
 
 
@@ -141,7 +143,7 @@ def start_hub(state: Path, password: str | None = None, timeout: float = 60) -> 
 
 def serve(build: Path) -> None:
     """make hub: the course repository, the hub, the links to hand out; runs until Ctrl-C or SIGTERM."""
-    repo = course_repo(REPO / "notebooks", build / "normlab-course")
+    repo = course_repo(REPO / "notebooks", build / COURSE)
     hub = start_hub(build / "state")
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
     print(f"JupyterHub for the class: {hub.url}  (127.0.0.1 only)\n"

@@ -17,7 +17,7 @@ from tests.tooling import tool
 hub_local, hub_client = tool("hub_local"), tool("hub_client")
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 NAMES = ("ada", "grace", "emmy")
-COURSE = "normlab-course"
+COURSE = hub_local.COURSE
 FIRST, EDITED, DELETED = "00_one_idea_normalize.ipynb", "01_batchnorm1d_2d_input.ipynb", "02_batchnorm1d_3d_input.ipynb"
 MY_ANSWER = "prediction = 3  # ada's own answer"
 
