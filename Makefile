@@ -8,6 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.normlab-setup
 ASSETS := $(VENV)/web-assets
+HUBPROXY := $(VENV)/hub-proxy
 # pip prints one warning per package for the machine's empty extra indexes; hide only that noise.
 QUIET_PIP := { grep -v "^WARNING: Location 'file:" || true; }
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
@@ -47,9 +48,10 @@ test: setup lint ## lint, then unit, nbval (every notebook) and browser tests in
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(NBVAL) \
 		--ignore=tests/browser/web --ignore=tests/classroom tests notebooks
 
-# The instructor's web tools in Chromium (tests/browser/web): the site, the live slides, the accessibility audit.
+# The instructor's web tools in Chromium (tests/browser/web): the site, the live slides, the accessibility audit, and
+# the nbgitpuller link clicked on a real hub.
 .PHONY: test-web
-test-web: setup $(ASSETS)/.stamp ## build the site and live slides and check them in Chromium, with axe-core's audit
+test-web: setup $(ASSETS)/.stamp $(HUBPROXY)/.stamp ## the site, live slides and the hub's course link in Chromium; axe-core's audit
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest tests/browser/web
 
 # The stored outputs must hold on every CPU: the same strict nbval under the numeric paths torch can take (its kernels'
@@ -103,7 +105,6 @@ refresh: setup ## maintainers: re-execute notebooks in place (NB=notebooks/x.ipy
 # solutions and clears the reveal cells' outputs; the checkers stay. The hub's proxy comes from npm, pinned by
 # tools/hub/package-lock.json (npm ci installs exactly it, integrity checked).
 .PHONY: student hub test-class bench-hub
-HUBPROXY := $(VENV)/hub-proxy
 
 student: setup ## the student edition: build/student/*.ipynb without solutions, reveal outputs cleared
 	$(BIN)/python tools/student_edition.py notebooks build/student
