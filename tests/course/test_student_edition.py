@@ -2,7 +2,8 @@
 
 What counts as solution text is computed from the instructor's notebooks: every line of a collapsed solution's code
 that no other cell of that notebook contains, in its source or output (lines such as `check.layer_norm_dims(answer)`
-also appear in the attempt cell, which the learner keeps). tests/classroom/test_student_run.py runs the edition top to bottom.
+also appear in the attempt cell, which the learner keeps). tests/classroom/test_student_run.py runs the edition top
+to bottom.
 """
 
 from __future__ import annotations
