@@ -8,6 +8,7 @@ proxy, every student's server and their kernels; anything still alive then is ki
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -69,7 +70,7 @@ class Hub:
 
     def __init__(self, process: subprocess.Popen, url: str, password: str, state: Path) -> None:
         self.process, self.url, self.password, self.state = process, url, password, state
-        self.seen: set[int] = set()  # every process id the hub started, gathered while it ran
+        self.seen: dict[int, float] = {}  # every process the hub started, gathered while it ran: pid -> start time
 
     def processes(self) -> list[psutil.Process]:
         """The hub's process tree now: the proxy, each student's server and their kernels (recorded in `seen`)."""
@@ -77,7 +78,9 @@ class Hub:
             tree = psutil.Process(self.process.pid).children(recursive=True)
         except psutil.NoSuchProcess:
             return []
-        self.seen |= {p.pid for p in tree}
+        for proc in tree:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                self.seen.setdefault(proc.pid, proc.create_time())
         return tree
 
     def stop(self, timeout: float = 30) -> list[str]:
@@ -92,21 +95,24 @@ class Hub:
                 self.process.wait(10)
         deadline, left = time.monotonic() + 10, []
         while time.monotonic() < deadline:
-            left = [p for p in map(alive, self.seen) if p is not None]
+            left = [p for p in (alive(pid, created) for pid, created in self.seen.items()) if p is not None]
             if not left:
                 return []
             time.sleep(0.2)
-        named = [f"{p.pid} {p.name()}" for p in left]
+        named = []
         for proc in left:
-            proc.kill()
+            with contextlib.suppress(psutil.NoSuchProcess):
+                named.append(f"{proc.pid} {proc.name()}")
+                proc.kill()
         return named
 
 
-def alive(pid: int) -> psutil.Process | None:
-    """The process if it still runs (not a zombie), else None."""
+def alive(pid: int, created: float | None = None) -> psutil.Process | None:
+    """The process if it still runs (not a zombie) and, given `created`, is the one started then (not a reused id)."""
     try:
         proc = psutil.Process(pid)
-        return None if proc.status() == psutil.STATUS_ZOMBIE else proc
+        same = created is None or proc.create_time() == created
+        return proc if same and proc.status() != psutil.STATUS_ZOMBIE else None
     except psutil.NoSuchProcess:
         return None
 
@@ -121,9 +127,9 @@ def start_hub(state: Path, password: str | None = None, timeout: float = 60) -> 
     env = {**os.environ, "NORMLAB_HUB_STATE": str(state.resolve()), "NORMLAB_HUB_PASSWORD": password,
            "NORMLAB_HUB_PROXY": str(PROXY), "NORMLAB_HUB_PORT": str(port),
            "NORMLAB_HUB_HUB_PORT": str(free_port()), "NORMLAB_HUB_API_PORT": str(free_port())}
-    log = (state / "jupyterhub.log").open("w")
-    process = subprocess.Popen([str(Path(sys.executable).with_name("jupyterhub")), "-f", str(CONFIG)],
-                               cwd=state, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with (state / "jupyterhub.log").open("w") as log:  # the child keeps its own handle on the log
+        process = subprocess.Popen([str(Path(sys.executable).with_name("jupyterhub")), "-f", str(CONFIG)],
+                                   cwd=state, env=env, stdout=log, stderr=subprocess.STDOUT)
     hub = Hub(process, f"http://127.0.0.1:{port}", password, state)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

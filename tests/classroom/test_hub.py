@@ -113,10 +113,11 @@ def _stopping_the_hub_ends_every_process_it_started(hub) -> None:
     tree = hub.processes()
     names = " ".join(p.name() for p in tree)
     assert "node" in names and names.count("jupyterhub-sing") == len(NAMES), names
-    started = set(hub.seen) | {hub.process.pid}
+    started = dict(hub.seen)
     killed = hub.stop()
     assert killed == [], f"processes that did not end when the hub stopped: {killed}"
-    assert [pid for pid in started if hub_local.alive(pid)] == []
+    assert [pid for pid, created in started.items() if hub_local.alive(pid, created)] == []
+    assert hub.process.poll() is not None
 
 
 def test_a_class_of_three_on_a_real_hub(hub) -> None:
