@@ -1,15 +1,20 @@
 """`make bench-hub [STUDENTS="1 5 10 20"]`: how many students one server holds, measured through a real hub.
 
 For each class size N: a fresh hub (tools/hub_local.py), N students log in and pull the course, then all of them at
-once run notebook 01 and then notebook 07 (Run All, each in its own kernel, as JupyterLab does). Reported: each
-student's Run All seconds (median, p95), every kernel's and server's peak memory (PSS: shared library pages split
-between the processes that map them, so the figures add up), and the machine's memory in use at the peak.
+once run notebook 01 and then notebook 07 (Run All; each notebook in a fresh kernel, shut down after its run, so a
+student has one kernel at a time). Reported: each student's Run All seconds (median, p95), every kernel's and
+server's peak memory, as PSS (shared library pages split between the processes that map them, so the figures add
+up) and as RSS (each process's whole resident set, what a container charged alone would hold), the machine's memory
+in use at the peak, and the CPU seconds the sampling itself took.
 Writes build/hub-load.json and prints a markdown table. A report, not a timed test.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import platform
+import subprocess
 import sys
 import tempfile
 import threading
@@ -17,6 +22,7 @@ import time
 from pathlib import Path
 
 import psutil
+import torch
 
 from benchmarks.timing import median, p95
 
@@ -32,26 +38,30 @@ COURSE = hub_local.COURSE
 
 
 class _Sampler(threading.Thread):
-    """Every `every` seconds: the PSS of each kernel and server in the hub's tree, and the machine's memory in use."""
+    """Every `every` seconds: the PSS and RSS of each kernel and server in the hub's tree, and the machine's memory."""
 
     def __init__(self, hub: hub_local.Hub, every: float = 2.0) -> None:
         super().__init__(daemon=True)
         self.hub, self.every, self.halt = hub, every, threading.Event()
-        self.peak: dict[int, tuple[str, float]] = {}  # pid -> (kind, peak MB)
-        self.used_mb = 0.0
+        self.peak: dict[int, tuple[str, float, float]] = {}  # pid -> (kind, peak PSS MB, peak RSS MB)
+        self.used_mb, self.cpu_s = 0.0, 0.0
 
     def run(self) -> None:
+        """Sample until halted; count the CPU seconds the sampling itself took (it shares the cores)."""
         while not self.halt.is_set():
+            began = time.thread_time()
             for proc in self.hub.processes():
                 try:
                     cmd = " ".join(proc.cmdline())
                     kind = "kernel" if "ipykernel" in cmd else "server" if "singleuser" in cmd else None
                     if kind:
-                        mb = proc.memory_full_info().pss / 2**20
-                        self.peak[proc.pid] = (kind, max(mb, self.peak.get(proc.pid, (kind, 0.0))[1]))
+                        info = proc.memory_full_info()
+                        _, pss, rss = self.peak.get(proc.pid, (kind, 0.0, 0.0))
+                        self.peak[proc.pid] = (kind, max(pss, info.pss / 2**20), max(rss, info.rss / 2**20))
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     continue
             self.used_mb = max(self.used_mb, _used_mb())
+            self.cpu_s += time.thread_time() - began
             self.halt.wait(self.every)
 
 
@@ -59,6 +69,15 @@ def _used_mb() -> float:
     """The machine's memory in use (total minus available), MB."""
     memory = psutil.virtual_memory()
     return (memory.total - memory.available) / 2**20
+
+
+def _cpu_name() -> str:
+    """The CPU's model name (Linux), else the machine type."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.machine()
 
 
 def measure(n: int, tmp: Path) -> dict:
@@ -95,26 +114,31 @@ def measure(n: int, tmp: Path) -> dict:
         sampler.join()
     finally:
         killed = hub.stop()
-    kernels = [mb for kind, mb in sampler.peak.values() if kind == "kernel"]
-    servers = [mb for kind, mb in sampler.peak.values() if kind == "server"]
-    return {"students": n, "wall_s": wall, "errors": errors, "killed_at_stop": killed,
+    def stats(kind: str, which: int) -> dict:
+        values = [peak[which] for peak in sampler.peak.values() if peak[0] == kind]
+        return {"median": median(values), "max": max(values), "count": len(values)}
+
+    return {"students": n, "wall_s": wall, "errors": errors, "killed_at_stop": killed, "sampler_cpu_s": sampler.cpu_s,
             "run_all_s": {nb: {"median": median(ts), "p95": p95(ts), "max": max(ts)} for nb, ts in times.items()},
-            "kernel_pss_mb": {"median": median(kernels), "max": max(kernels), "count": len(kernels)},
-            "server_pss_mb": {"median": median(servers), "max": max(servers), "count": len(servers)},
+            "kernel_pss_mb": stats("kernel", 1), "server_pss_mb": stats("server", 1),
+            "kernel_rss_mb": stats("kernel", 2), "server_rss_mb": stats("server", 2),
             "machine_used_mb": {"idle": idle_mb, "peak": sampler.used_mb}}
 
 
 def table(results: list[dict]) -> str:
     """The measurement as a markdown table: one row per class size."""
-    rows = ["| students at once | 01 Run All median / p95 s | 07 Run All median / p95 s | kernel PSS median / max MB "
-            "| server PSS median MB | machine memory in use, peak - idle GB (per student) |",
-            "|---|---|---|---|---|---|"]
+    header = ("students at once", "01 Run All median / p95 s", "07 Run All median / p95 s",
+              "kernel PSS median / max MB", "kernel RSS max MB", "server PSS / RSS median MB",
+              "machine memory in use, rise over idle GB (per student)")
+    rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in results:
         a, b = (r["run_all_s"][nb] for nb in NOTEBOOKS)
-        k, s, m = r["kernel_pss_mb"], r["server_pss_mb"], r["machine_used_mb"]
+        k, m = r["kernel_pss_mb"], r["machine_used_mb"]
+        rise = (m["peak"] - m["idle"]) / 1024
         rows.append(f"| {r['students']} | {a['median']:.1f} / {a['p95']:.1f} | {b['median']:.1f} / {b['p95']:.1f} | "
-                    f"{k['median']:.0f} / {k['max']:.0f} | {s['median']:.0f} | {(m['peak'] - m['idle']) / 1024:.1f} "
-                    f"({(m['peak'] - m['idle']) / 1024 / r['students']:.2f}) |")
+                    f"{k['median']:.0f} / {k['max']:.0f} | {r['kernel_rss_mb']['max']:.0f} | "
+                    f"{r['server_pss_mb']['median']:.0f} / {r['server_rss_mb']['median']:.0f} | "
+                    f"{rise:.1f} ({rise / r['students']:.2f}) |")
     return "\n".join(rows)
 
 
@@ -128,7 +152,11 @@ def main(sizes: list[int]) -> None:
             print(f"  done in {results[-1]['wall_s']:.0f} s; errors: {results[-1]['errors'] or 'none'}", flush=True)
     out = ROOT / "build" / "hub-load.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"cpus": psutil.cpu_count(), "memory_gb": psutil.virtual_memory().total / 2**30,
+    commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True,
+                            text=True).stdout.strip()
+    out.write_text(json.dumps({"commit": commit, "date": time.strftime("%Y-%m-%d"), "torch": torch.__version__,
+                               "python": platform.python_version(), "cpu": _cpu_name(),
+                               "cpus": psutil.cpu_count(), "memory_gb": psutil.virtual_memory().total / 2**30,
                                "results": results}, indent=1))
     print(table(results), f"\nwritten: {out}", sep="\n")
 

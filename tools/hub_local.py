@@ -9,10 +9,10 @@ proxy, every student's server and their kernels; anything still alive then is ki
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,10 +21,10 @@ from pathlib import Path
 
 import psutil
 import requests
+from ports import free_port, is_free
 from student_edition import write_edition
 
-__all__ = ["REPO", "PROXY", "COURSE", "Hub", "free_port", "course_repo", "commit_all", "pull_link", "start_hub",
-           "alive"]
+__all__ = ["REPO", "PROXY", "COURSE", "Hub", "course_repo", "commit_all", "pull_link", "start_hub", "alive"]
 
 REPO = Path(__file__).resolve().parents[1]
 PROXY = REPO / ".venv" / "hub-proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -32,13 +32,6 @@ COURSE = "normlab-course"  # the course's folder in each student's home (and the
 CONFIG = Path(__file__).with_name("hub") / "jupyterhub_config.py"
 GIT = ["git", "-c", "user.name=normlab instructor", "-c", "user.email=instructor@normlab.invalid",
        "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false"]
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def commit_all(repo: Path, message: str) -> None:
@@ -70,6 +63,7 @@ class Hub:
 
     def __init__(self, process: subprocess.Popen, url: str, password: str, state: Path) -> None:
         self.process, self.url, self.password, self.state = process, url, password, state
+        self.repo: Path | None = None  # the course repository it hands out, once one is set
         self.seen: dict[int, float] = {}  # every process the hub started, gathered while it ran: pid -> start time
 
     def processes(self) -> list[psutil.Process]:
@@ -117,13 +111,12 @@ def alive(pid: int, created: float | None = None) -> psutil.Process | None:
         return None
 
 
-def start_hub(state: Path, password: str | None = None, timeout: float = 60) -> Hub:
+def start_hub(state: Path, password: str | None = None, port: int | None = None, timeout: float = 60) -> Hub:
     """Start JupyterHub with its state in `state`; return once its API answers (the log is state/jupyterhub.log)."""
     if not PROXY.exists():
-        sys.exit(f"the hub's proxy is not installed ({PROXY}); run `make hub` or `make test-class`, which install it")
+        raise RuntimeError(f"the hub's proxy is not installed ({PROXY}): `make hub` and `make test-class` install it")
     state.mkdir(parents=True, exist_ok=True)
-    password = password or secrets.token_urlsafe(12)
-    port = free_port()
+    password, port = password or secrets.token_urlsafe(12), port or free_port()
     env = {**os.environ, "NORMLAB_HUB_STATE": str(state.resolve()), "NORMLAB_HUB_PASSWORD": password,
            "NORMLAB_HUB_PROXY": str(PROXY), "NORMLAB_HUB_PORT": str(port),
            "NORMLAB_HUB_HUB_PORT": str(free_port()), "NORMLAB_HUB_API_PORT": str(free_port())}
@@ -131,33 +124,47 @@ def start_hub(state: Path, password: str | None = None, timeout: float = 60) -> 
         process = subprocess.Popen([str(Path(sys.executable).with_name("jupyterhub")), "-f", str(CONFIG)],
                                    cwd=state, env=env, stdout=log, stderr=subprocess.STDOUT)
     hub = Hub(process, f"http://127.0.0.1:{port}", password, state)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            hub.stop()
-            sys.exit(f"JupyterHub exited at start (code {process.returncode}); see {state / 'jupyterhub.log'}")
-        try:
-            if requests.get(f"{hub.url}/hub/api/", timeout=2).ok:
-                hub.processes()
-                return hub
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.3)
-    hub.stop()
-    sys.exit(f"JupyterHub did not answer within {timeout:.0f} s; see {state / 'jupyterhub.log'}")
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"JupyterHub exited at start ({process.returncode}); see {state}/jupyterhub.log")
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{hub.url}/hub/api/", timeout=2).ok:
+                    hub.processes()
+                    return hub
+            time.sleep(0.3)
+        raise RuntimeError(f"JupyterHub did not answer within {timeout:.0f} s; see {state}/jupyterhub.log")
+    except BaseException:
+        hub.stop()
+        raise
+
+
+def _class_settings(state: Path) -> dict:
+    """The class's address and password, kept in the state folder so a restarted hub keeps the link handed out."""
+    path = state / "class.json"
+    saved = json.loads(path.read_text()) if path.exists() else {}
+    if not saved.get("port") or not is_free(saved["port"]):
+        saved["port"] = free_port()
+    saved.setdefault("password", secrets.token_urlsafe(12))
+    state.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(saved))
+    return saved
 
 
 def serve(build: Path) -> None:
-    """make hub: the course repository, the hub, the links to hand out; runs until Ctrl-C or SIGTERM."""
+    """make hub: the course repository, the hub, the link to hand out; runs until Ctrl-C or SIGTERM."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a SIGTERM stops the class as Ctrl-C does
     repo = course_repo(REPO / "notebooks", build / COURSE)
-    hub = start_hub(build / "state")
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    settings = _class_settings(build / "state")
+    hub = start_hub(build / "state", settings["password"], settings["port"])
     print(f"JupyterHub for the class: {hub.url}  (127.0.0.1 only)\n"
           f"  class password: {hub.password}   (any user name; each name is a student of its own)\n"
           f"  the course, as a git repository: {repo}\n"
           f"  the link to hand out (clones the course, later merges updates, keeps the student's edits):\n"
           f"    {pull_link(hub.url, repo)}\n"
-          f"  to publish an update: edit notebooks/, run `make hub` again, or commit into {repo}\n"
+          f"  to publish an update: edit notebooks/, stop this hub and run `make hub` again (same address and\n"
+          f"  password while the port stays free); students click the same link\n"
           f"Ctrl-C stops the hub, the students' servers and their kernels.", flush=True)
     try:
         while hub.process.poll() is None:
@@ -167,6 +174,8 @@ def serve(build: Path) -> None:
     except KeyboardInterrupt:
         print("\nstopping the hub ...", flush=True)
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not abandon the servers mid-stop
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         killed = hub.stop()
         print("stopped" + (f"; killed what was left: {killed}" if killed else "; every process ended"))
 
@@ -174,4 +183,7 @@ def serve(build: Path) -> None:
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] != "serve":
         sys.exit("usage: python tools/hub_local.py serve BUILD_DIR   (make hub)")
-    serve(Path(sys.argv[2]))
+    try:
+        serve(Path(sys.argv[2]))
+    except (RuntimeError, ValueError) as exc:
+        sys.exit(f"make hub: {exc}")

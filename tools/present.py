@@ -15,12 +15,12 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 from export_static import SLIDE_HEIGHT, SLIDE_RULES, SLIDE_WIDTH, fonts_css
+from ports import free_port
 
 from normlab.pictures.style import projector_css
 
@@ -77,13 +77,6 @@ def command(notebook: Path, port: int, token: str) -> list[str]:
     if os.getuid() == 0:
         cmd.append("--ServerApp.allow_root=True")
     return cmd
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start(notebook: Path, build: Path, assets: Path, port: int, token: str, scale: float = 1.5,

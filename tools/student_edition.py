@@ -20,7 +20,7 @@ PROSE = {
     "Try each one before you open its solution.": "Try each one, and run it again after every change.",
     "Print an exercise to read it; try it before opening the solution.": "Print an exercise to read it, then try it.",
     "each solution (collapsed) or reveal cell says where the\npoint is taught.":
-        "each reveal cell says where the point is\ntaught.",
+        "each question's heading names the notebook\nthat teaches it.",
 }
 
 
@@ -47,7 +47,7 @@ def student_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, 
 def write_edition(notebooks: Path, dest: Path) -> list[Path]:
     """Write the student edition of every notebook in `notebooks` to `dest` (emptied first); return the paths."""
     if dest.resolve() == notebooks.resolve():
-        sys.exit("student edition: the destination is the instructor's folder; choose another (build/student)")
+        raise ValueError("student edition: the destination is the instructor's folder; choose another (build/student)")
     dest.mkdir(parents=True, exist_ok=True)
     for old in dest.glob("*.ipynb"):
         old.unlink()
@@ -59,11 +59,14 @@ def write_edition(notebooks: Path, dest: Path) -> list[Path]:
         written.append(dest / path.name)
     stale = set(PROSE) - used
     if stale:
-        sys.exit(f"student edition: these sentences of PROSE are in no notebook any more: {sorted(stale)}")
+        raise ValueError(f"student edition: these sentences of PROSE are in no notebook any more: {sorted(stale)}")
     return written
 
 
 if __name__ == "__main__":
     src, out = (Path(a) for a in (sys.argv[1:3] if len(sys.argv) == 3 else ("notebooks", "build/student")))
-    paths = write_edition(src, out)
+    try:
+        paths = write_edition(src, out)
+    except ValueError as exc:
+        sys.exit(str(exc))
     print(f"student edition: {len(paths)} notebooks in {out}/ (solutions removed, reveal outputs cleared)")

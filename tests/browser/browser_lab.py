@@ -7,7 +7,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,11 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.tooling import tool
+
 __all__ = ["LabServer", "start_lab", "free_port", "REPO", "NOTEBOOKS"]
+
+free_port = tool("ports").free_port  # one definition for tools and tests (tools/ports.py)
 
 REPO = Path(__file__).resolve().parents[2]
 # NORMLAB_BROWSER_NOTEBOOKS points the tests at another folder (to try the machinery on a scratch notebook).
@@ -76,13 +79,6 @@ class LabServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _isolated_env(tmp: Path) -> dict[str, str]:

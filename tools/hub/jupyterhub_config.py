@@ -40,6 +40,6 @@ c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = c.Spawner.http_timeout = 120
 # One torch thread per kernel: a class has more kernels than the server has cores, and oversubscribed threads make
 # small torch ops crawl (make bench-hub measured the class this way).
-c.Spawner.environment = {"OMP_NUM_THREADS": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+c.Spawner.environment = {"OMP_NUM_THREADS": "1"}
 if os.geteuid() == 0:  # containers and CI run as root; JupyterLab refuses that unless told
     c.Spawner.args = ["--allow-root"]
