@@ -119,7 +119,7 @@ hub: setup $(HUBPROXY)/.stamp ## a JupyterHub on 127.0.0.1 handing out the stude
 	$(BIN)/python tools/hub_local.py serve build/hub
 
 test-class: setup $(HUBPROXY)/.stamp ## the class tests: every student notebook runs; a real hub gives three students the course
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist load tests/classroom
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadgroup tests/classroom
 
 bench-hub: setup $(HUBPROXY)/.stamp ## load test: N students (STUDENTS="1 5 10 20") run notebooks 01 and 07 at once via the hub
 	$(BIN)/python -m benchmarks.hub_load $(STUDENTS)

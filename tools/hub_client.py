@@ -60,6 +60,7 @@ class Student:
         return f"{self.hub}/user/{self.name}"
 
     def _auth(self) -> dict[str, str]:
+        """The header that carries the student's API token."""
         return {"Authorization": f"token {self.token}"}
 
     def login(self, password: str) -> None:

@@ -7,8 +7,10 @@ it started: the proxy, the students' servers and their kernels, each checked by 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,11 +22,12 @@ NAMES = ("ada", "grace", "emmy")
 COURSE = hub_local.COURSE
 FIRST, EDITED, DELETED = "00_one_idea_normalize.ipynb", "01_batchnorm1d_2d_input.ipynb", "02_batchnorm1d_3d_input.ipynb"
 MY_ANSWER = "prediction = 3  # ada's own answer"
+pytestmark = pytest.mark.xdist_group("hub")  # one hub for this file's tests (make test-class: --dist loadgroup)
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory):
-    """The course repository and a running hub; stopped at the end whatever happened."""
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The course repository and a running hub (a hub_local.Hub); stopped at the end whatever happened."""
     tmp = tmp_path_factory.mktemp("hub")
     repo = hub_local.course_repo(NOTEBOOKS, tmp / COURSE)
     running = hub_local.start_hub(tmp / "state")
@@ -33,7 +36,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory):
     running.stop()
 
 
-def _log_in(hub) -> dict:
+def _log_in(hub: Any) -> dict[str, Any]:
     """The three students, logged in through the hub's form, each with their server started."""
     class_ = {name: hub_client.Student(hub.url, name) for name in NAMES}
     for student in class_.values():
@@ -42,16 +45,17 @@ def _log_in(hub) -> dict:
     return class_
 
 
-def _home(hub, name: str) -> Path:
+def _home(hub: Any, name: str) -> Path:
+    """A student's home folder on the hub."""
     return hub.state / "home" / name
 
 
-def test_a_wrong_password_is_refused(hub) -> None:
+def test_a_wrong_password_is_refused(hub: Any) -> None:
     with pytest.raises(RuntimeError, match="refused the login"):
         hub_client.Student(hub.url, "mallory").login(hub.password + "x")
 
 
-def _each_student_gets_the_course_through_nbgitpuller(hub, students: dict) -> None:
+def _each_student_gets_the_course_through_nbgitpuller(hub: Any, students: dict[str, Any]) -> None:
     expected = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
     for name, student in students.items():
         student.pull(hub.repo.as_uri(), COURSE)
@@ -60,7 +64,7 @@ def _each_student_gets_the_course_through_nbgitpuller(hub, students: dict) -> No
         assert not any(c.source.startswith("<details><summary>Solution") for c in nb.cells)
 
 
-def _a_notebook_runs_in_each_students_own_kernel(hub, students: dict) -> None:
+def _a_notebook_runs_in_each_students_own_kernel(hub: Any, students: dict[str, Any]) -> None:
     with ThreadPoolExecutor(len(students)) as pool:  # at once, as a class does
         runs = dict(zip(students, pool.map(lambda s: s.run(f"{COURSE}/{FIRST}"), students.values()), strict=True))
     pids = {run.kernel_pid for run in runs.values()}
@@ -77,7 +81,7 @@ def _a_notebook_runs_in_each_students_own_kernel(hub, students: dict) -> None:
         assert hub_local.alive(run.kernel_pid) is None, f"{name}: the kernel outlived its session"
 
 
-def _an_update_arrives_and_the_students_work_is_kept(hub, students: dict) -> None:
+def _an_update_arrives_and_the_students_work_is_kept(hub: Any, students: dict[str, Any]) -> None:
     ada = students["ada"]
     nb = ada.read(f"{COURSE}/{EDITED}")
     attempt = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("prediction = None"))
@@ -109,7 +113,7 @@ def _an_update_arrives_and_the_students_work_is_kept(hub, students: dict) -> Non
             assert MY_ANSWER not in (folder / EDITED).read_text(), "one student's work reached another"
 
 
-def _stopping_the_hub_ends_every_process_it_started(hub) -> None:
+def _stopping_the_hub_ends_every_process_it_started(hub: Any) -> None:
     tree = hub.processes()
     names = " ".join(p.name() for p in tree)
     assert "node" in names and names.count("jupyterhub-sing") == len(NAMES), names
@@ -120,7 +124,7 @@ def _stopping_the_hub_ends_every_process_it_started(hub) -> None:
     assert hub.process.poll() is not None
 
 
-def test_a_class_of_three_on_a_real_hub(hub) -> None:
+def test_a_class_of_three_on_a_real_hub(hub: Any) -> None:
     """The steps in order (they share the hub's state): log in, pull, run, update, stop."""
     students = _log_in(hub)
     _each_student_gets_the_course_through_nbgitpuller(hub, students)

@@ -4,7 +4,9 @@ course into the student's home and JupyterLab opens its first notebook (tools/hu
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from browser_lab import NOTEBOOKS
@@ -18,16 +20,18 @@ FIRST = "00_one_idea_normalize.ipynb"
 
 
 @pytest.fixture
-def hub(tmp_path: Path):
+def hub(tmp_path: Path) -> Iterator[Any]:
+    """The course repository and a running hub (a hub_local.Hub), which must end every process when stopped."""
     if not hub_local.PROXY.exists():
         pytest.fail("the hub's proxy is missing: make test-web installs it (tools/hub/package-lock.json)")
+    repo = hub_local.course_repo(NOTEBOOKS, tmp_path / hub_local.COURSE)
     running = hub_local.start_hub(tmp_path / "state")
-    running.repo = hub_local.course_repo(NOTEBOOKS, tmp_path / hub_local.COURSE)
+    running.repo = repo
     yield running
     assert running.stop() == [], "a process of the hub had to be killed"
 
 
-def test_the_link_logs_in_pulls_the_course_and_opens_the_first_notebook(browser: object, hub) -> None:
+def test_the_link_logs_in_pulls_the_course_and_opens_the_first_notebook(browser: object, hub: Any) -> None:
     context, page, outside, _ = open_offline(browser, hub_local.pull_link(hub.url, hub.repo, FIRST))
     try:
         expect(page.locator("input[name=username]")).to_be_visible(timeout=30_000)  # the hub's login form
