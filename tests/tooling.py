@@ -16,8 +16,8 @@ def tool(name: str) -> Any:
     """tools/<name>.py as a module (tools/ is not a package; its scripts import each other by name)."""
     if str(TOOLS) not in sys.path:
         sys.path.insert(0, str(TOOLS))
-    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"tools_{name}", TOOLS / f"{name}.py")  # never shadows `site`
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # as an import would: dataclasses and pickling look modules up there
+    sys.modules[spec.name] = module  # as an import would: dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
