@@ -94,7 +94,7 @@ def main(notebook: Path, build: Path, assets: Path, scale: float = 1.5) -> int:
     print(f"present: open http://127.0.0.1:{port}/?token={token}\n"
           "present: the notebook runs when the page opens (a few seconds); arrow keys or space move through the "
           "slides, Esc shows them all; stop with Ctrl-C", flush=True)
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` or a timeout stops Voila too, as Ctrl-C does
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` or a timeout stops Voila too, as Ctrl-C does
     try:
         return process.wait()
     except KeyboardInterrupt:
@@ -104,10 +104,6 @@ def main(notebook: Path, build: Path, assets: Path, scale: float = 1.5) -> int:
         except subprocess.TimeoutExpired:
             process.kill()
             return process.wait(timeout=10)
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

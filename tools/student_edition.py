@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+from run_notebook import REVEAL
 
 __all__ = ["SOLUTION_PREFIX", "PROSE", "is_solution", "student_notebook", "write_edition"]
 
@@ -35,7 +36,7 @@ def student_notebook(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, 
     out.cells = [cell for cell in out.cells if not is_solution(cell)]
     used = set()
     for cell in out.cells:
-        if cell.cell_type == "code" and "reveal" in cell.metadata.get("tags", []):
+        if cell.cell_type == "code" and REVEAL in cell.metadata.get("tags", []):
             cell.outputs, cell.execution_count = [], None
         if cell.cell_type == "markdown":
             for old, new in PROSE.items():
